@@ -1,0 +1,51 @@
+/**
+ * One error type and all of its wording. PAYJS's own wording for these failures is unknown
+ * (payjs-api.md §18 [UNK]): the Chinese part follows the placeholders suggested there
+ * [INVENTED], the English part tells the developer what to fix.
+ */
+
+const MESSAGES = {
+  MISSING_PARAM: (f: string) => `缺少参数：${f} (missing required parameter "${f}")`,
+  INVALID_PARAM: (f: string, why: string) => `参数错误：${f} (${why})`,
+  PARAM_TOO_LONG: (f: string, max: string) => `参数过长：${f} (at most ${max} characters)`,
+  BAD_AMOUNT: (f: string, why: string) => `金额错误：${f} (${why})`,
+  UNKNOWN_MCHID: (m: string) => `商户号不存在 (unknown mchid "${m}": use a merchant the sandbox was started with)`,
+  SIGN_MISSING: () => '缺少参数：sign (missing required parameter "sign")',
+  SIGN_ERROR: (hint: string) => `签名错误 (signature mismatch: ${hint})`,
+  ORDER_NOT_FOUND: (id: string) => `订单不存在 (no order "${id}" for this merchant)`,
+  ORDER_PAID: () => '订单已支付 (the order is paid: refund it instead)',
+  ORDER_CLOSED: () => '订单已关闭 (the order is closed: create a new one)',
+  ORDER_REFUNDED: () => '订单已退款 (the order has been refunded)',
+  ORDER_UNPAID: () => '订单未支付 (the order is not paid yet)',
+  ORDER_TOO_OLD: (action: string, days: string) => `订单已超过${days}天，无法${action} (only orders from the last ${days} days)`,
+  DUPLICATE_OUT_TRADE_NO: (n: string) => `商户订单号重复 (out_trade_no "${n}" was used before; the sandbox runs with --unique-out-trade-no)`,
+  BAD_BODY: (why: string) => `请求格式错误 (${why})`,
+  BODY_TOO_LARGE: (limit: string) => `请求体过大 (the request body is over ${limit})`,
+  NOT_FOUND: (what: string) => `不存在 (${what})`,
+  STORAGE_FAILED: (why: string) => `存储失败 (the sandbox could not record the change: ${why})`,
+} as const;
+
+export type ErrorCode = keyof typeof MESSAGES;
+
+/** HTTP status of each failure on the control API; the PAYJS surface always answers 200. */
+const CONTROL_STATUS: Record<ErrorCode, number> = {
+  MISSING_PARAM: 400, INVALID_PARAM: 400, PARAM_TOO_LONG: 400, BAD_AMOUNT: 400, UNKNOWN_MCHID: 404,
+  SIGN_MISSING: 400, SIGN_ERROR: 400, ORDER_NOT_FOUND: 404, ORDER_PAID: 409, ORDER_CLOSED: 409,
+  ORDER_REFUNDED: 409, ORDER_UNPAID: 409, ORDER_TOO_OLD: 409, DUPLICATE_OUT_TRADE_NO: 409,
+  BAD_BODY: 400, BODY_TOO_LARGE: 413, NOT_FOUND: 404, STORAGE_FAILED: 500,
+};
+
+/** A refusal the sandbox answers with PAYJS's failure envelope; `debug` goes to a response header. */
+export class PayjsError extends Error {
+  readonly code: ErrorCode;
+  readonly debug?: string;
+  constructor(code: ErrorCode, args: string[] = [], debug?: string) {
+    super((MESSAGES[code] as (...a: string[]) => string)(...args));
+    this.name = 'PayjsError';
+    this.code = code;
+    this.debug = debug;
+  }
+  get httpStatus(): number {
+    return CONTROL_STATUS[this.code];
+  }
+}

@@ -1,0 +1,118 @@
+import { PayjsError } from './errors.js';
+import { MAX_TOTAL_FEE } from './protocol.js';
+import { parseCompactTime } from './time.js';
+import type { Params, ParamValue } from './sign.js';
+
+/** Every merchant-facing endpoint; `miniprogram` is the signed extraData of §12. */
+export type Endpoint =
+  | 'native' | 'micropay' | 'jsapi' | 'cashier' | 'mweb' | 'facepay' | 'miniprogram'
+  | 'check' | 'close' | 'reverse' | 'refund'
+  | 'openid' | 'user' | 'info' | 'bank' | 'complaint' | 'iplist';
+
+type Kind = 'fee' | 'authCode' | 'expire' | 'payType';
+interface Rule {
+  required?: boolean;
+  max?: number;
+  kind?: Kind;
+}
+
+const mchid: Rule = { required: true, max: 16 };
+const create = {
+  mchid,
+  total_fee: { required: true, kind: 'fee' },
+  out_trade_no: { required: true, max: 32 },
+  // body is string(32) in the old tables and 64 on the newer cashier page: the sandbox takes 64.
+  body: { max: 64 },
+  attach: { max: 127 },
+  notify_url: { max: 255 },
+} satisfies Record<string, Rule>;
+// micropay, facepay and the mini-program tables give body 32 and attach 128.
+const deviceCreate = { ...create, body: { max: 32 }, attach: { max: 128 } };
+const byOrder = { payjs_order_id: { required: true, max: 32 }, mchid: { max: 32 } };
+const merchantOnly = { mchid: { required: true, max: 32 } };
+const expire: Rule = { kind: 'expire' };
+
+/** The field rules of each endpoint, from the tables of payjs-api.md §5–§16. */
+export const FIELDS: Record<Endpoint, Record<string, Rule>> = {
+  native: { ...create, type: { kind: 'payType' }, no_credit: { max: 1 }, time_expire: expire },
+  micropay: { ...deviceCreate, notify_url: { max: 255 }, auth_code: { required: true, kind: 'authCode' } },
+  jsapi: { ...create, openid: { required: true, max: 64 }, time_expire: expire },
+  cashier: { ...create, callback_url: { max: 255 }, auto: { max: 8 }, hide: { max: 8 }, logo: { max: 255 } },
+  mweb: { ...create, callback_url: { max: 255 }, time_expire: expire },
+  facepay: { ...deviceCreate, openid: { required: true, max: 128 }, face_code: { required: true, max: 128 } },
+  miniprogram: { ...deviceCreate, nonce: { required: true, max: 128 } },
+  check: byOrder,
+  close: byOrder,
+  reverse: byOrder,
+  refund: byOrder,
+  openid: { mchid, callback_url: { required: true, max: 1024 } },
+  user: { ...merchantOnly, openid: { required: true, max: 64 } },
+  info: merchantOnly,
+  bank: { ...merchantOnly, bank: { required: true, max: 32 } },
+  complaint: merchantOnly,
+  iplist: merchantOnly,
+};
+
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Values as strings, the way they are signed: numbers in decimal, booleans as 1/0. */
+export type Fields = Record<string, string>;
+
+function asString(name: string, v: ParamValue): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new PayjsError('INVALID_PARAM', [name, 'must be a finite number']);
+    return String(v);
+  }
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  throw new PayjsError('INVALID_PARAM', [name, Array.isArray(v) ? 'sent as a list or more than once; send one value' : 'sent as an object; send one value']);
+}
+
+/** Checks the shape of a request: one value per name, no reserved names. Returns the values as strings. */
+export function readFields(params: Params): Fields {
+  const out: Fields = Object.create(null);
+  for (const name of Object.keys(params)) {
+    if (RESERVED.has(name)) throw new PayjsError('INVALID_PARAM', [name, 'reserved name; remove it']);
+    const s = asString(name, params[name]);
+    if (s !== undefined) out[name] = s;
+  }
+  return out;
+}
+
+/** Names the first required field of `endpoint` that is missing or empty. */
+export function requirePresent(endpoint: Endpoint, fields: Fields): void {
+  for (const [name, rule] of Object.entries(FIELDS[endpoint])) {
+    if (rule.required && !fields[name]) throw new PayjsError('MISSING_PARAM', [name]);
+  }
+}
+
+/** Checks lengths and formats of the fields `endpoint` knows; unknown fields pass (they are signed). */
+export function checkFormats(endpoint: Endpoint, fields: Fields, now: number): void {
+  for (const [name, rule] of Object.entries(FIELDS[endpoint])) {
+    const v = fields[name];
+    if (v === undefined || v === '') continue;
+    if (rule.max !== undefined && [...v].length > rule.max) throw new PayjsError('PARAM_TOO_LONG', [name, String(rule.max)]);
+    if (rule.kind) KIND_CHECKS[rule.kind](name, v, now);
+  }
+}
+
+const KIND_CHECKS: Record<Kind, (name: string, v: string, now: number) => void> = {
+  fee: (name, v) => {
+    if (!/^-?\d+$/.test(v)) throw new PayjsError('BAD_AMOUNT', [name, `"${v.slice(0, 20)}" is not a whole number of fen; send 100 for 1 yuan`]);
+    const n = Number(v);
+    if (n < 1) throw new PayjsError('BAD_AMOUNT', [name, 'must be at least 1 fen']);
+    if (n > MAX_TOTAL_FEE) throw new PayjsError('BAD_AMOUNT', [name, `must be at most ${MAX_TOTAL_FEE} fen`]);
+  },
+  authCode: (name, v) => {
+    if (!/^1[0-5]\d{16}$/.test(v)) throw new PayjsError('INVALID_PARAM', [name, "must be the payer's 18-digit code, starting 10 to 15"]);
+  },
+  expire: (name, v, now) => {
+    const at = parseCompactTime(v);
+    if (at === null) throw new PayjsError('INVALID_PARAM', [name, 'must be yyyyMMddHHmmss in Beijing time, e.g. 20240101120000']);
+    if (at <= now) throw new PayjsError('INVALID_PARAM', [name, 'is already past']);
+  },
+  payType: (name, v) => {
+    if (v !== 'alipay') throw new PayjsError('INVALID_PARAM', [name, 'must be "alipay", or left out for WeChat']);
+  },
+};

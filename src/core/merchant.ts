@@ -1,0 +1,59 @@
+import { PayjsError } from './errors.js';
+import type { MerchantProfile } from './fakes.js';
+
+/** A merchant the sandbox accepts: its mchid, its 通信密钥 and what /api/info reports. */
+export interface Merchant extends MerchantProfile {
+  key: string;
+}
+
+/** The merchant every sandbox has, with the credentials of the worked examples in payjs-api.md §3.4. */
+export const DEFAULT_MERCHANT: Merchant = Object.freeze({
+  mchid: '1234567890',
+  key: 'TestKey1234567890',
+  name: 'PAYJS 沙箱商户',
+});
+
+/** Parses `MCHID:KEY` (or `MCHID:KEY:NAME`), the form of `--merchant` and PAYJS_SANDBOX_MERCHANTS. */
+export function parseMerchantSpec(spec: string): Merchant {
+  const [mchid, key, ...name] = spec.split(':');
+  return checkMerchant({ mchid, key, name: name.length ? name.join(':') : undefined }, `"${spec}"`);
+}
+
+/** Checks a merchant read from options or a file; `where` names it in the error. */
+export function checkMerchant(m: Partial<Merchant>, where: string): Merchant {
+  if (typeof m.mchid !== 'string' || !/^[0-9A-Za-z_-]{1,32}$/.test(m.mchid)) {
+    throw new Error(`merchant ${where}: mchid must be 1-32 letters or digits (write MCHID:KEY)`);
+  }
+  if (typeof m.key !== 'string' || m.key.length === 0 || /[\s&]/.test(m.key)) {
+    throw new Error(`merchant ${where}: key must be a non-empty string without spaces or "&" (write MCHID:KEY)`);
+  }
+  return { ...m, mchid: m.mchid, key: m.key };
+}
+
+/** The merchants of one sandbox, by mchid. */
+export class Merchants {
+  private readonly byId = new Map<string, Merchant>();
+
+  constructor(list: Merchant[]) {
+    for (const m of list) this.add(m);
+  }
+
+  add(m: Merchant): void {
+    this.byId.set(m.mchid, m);
+  }
+
+  get(mchid: string): Merchant | undefined {
+    return this.byId.get(mchid);
+  }
+
+  /** The merchant of `mchid`, or the PAYJS refusal for an unknown one. */
+  require(mchid: string): Merchant {
+    const m = this.byId.get(mchid);
+    if (!m) throw new PayjsError('UNKNOWN_MCHID', [mchid.slice(0, 40)]);
+    return m;
+  }
+
+  list(): Merchant[] {
+    return [...this.byId.values()];
+  }
+}

@@ -1,0 +1,51 @@
+/** The order record, in PAYJS field names where PAYJS has one (payjs-api.md §4–§15). */
+
+/** The API surface that created an order. */
+export type Channel = 'native' | 'micropay' | 'jsapi' | 'cashier' | 'mweb' | 'facepay' | 'miniprogram';
+
+export type OrderStatus = 'unpaid' | 'paid' | 'refunded' | 'closed';
+
+/** What can happen to an order; `transitions.ts` says what each does in each status. */
+export type OrderEvent = 'pay' | 'close' | 'expire' | 'reverse' | 'refund';
+
+/** One line of an order's timeline. */
+export interface OrderHistoryEntry {
+  event: OrderEvent | 'create';
+  at: number;
+  status: OrderStatus;
+}
+
+export interface Order {
+  payjs_order_id: string;
+  mchid: string;
+  out_trade_no: string;
+  total_fee: number;
+  body?: string;
+  attach?: string;
+  notify_url?: string;
+  callback_url?: string;
+  /** `alipay` for Alipay orders; absent for WeChat. */
+  type?: 'alipay';
+  channel: Channel;
+  status: OrderStatus;
+  /** Epoch ms. */
+  created_at: number;
+  /** Epoch ms after which an unpaid order is closed. */
+  expires_at: number;
+  /** The payer: given at creation for jsapi/facepay, chosen at payment otherwise. */
+  openid?: string;
+  transaction_id?: string;
+  paid_at?: number;
+  /** The token behind the order's code_url / h5_url / prepay_id. */
+  code: string;
+  /** Cashier display options as sent (`auto`, `hide`, `logo`), and `no_credit`. */
+  options?: Record<string, string>;
+  history: OrderHistoryEntry[];
+}
+
+/** What a payment adds to an order. */
+export interface Payment {
+  openid: string;
+  transaction_id: string;
+  paid_at: number;
+}

@@ -1,0 +1,49 @@
+/**
+ * Every value of the PAYJS protocol that the sandbox had to choose because PAYJS never documented
+ * it, in one place. Each entry names its tag in ../shared/payjs-api.md: [UNK]/[INVENTED] values are
+ * the sandbox's choice, [SDK]/[INF] values come from client libraries or inference. The README's
+ * "What the sandbox had to guess" table lists the same entries.
+ */
+
+/** The PAYJS mini-program that merchant mini-programs jump to (payjs-api.md §12) [DOC]. */
+export const PAYJS_MINIPROGRAM_APPID = 'wx959c8c1fb2d877b5';
+
+/** `return_msg` of every successful answer (payjs-api.md §2.2) [OBS]. */
+export const SUCCESS_MSG = 'SUCCESS';
+
+/** An unpaid order without `time_expire` closes after 2 h: the native code_url lifetime [SDK];
+ * the same lifetime for the other channels is the sandbox's choice [INF]. */
+export const DEFAULT_ORDER_TTL_SECONDS = 2 * 60 * 60;
+
+/** Upper bound of `total_fee` in fen: 10,000 yuan, from an SDK comment; PAYJS's own limit is [UNK]. */
+export const MAX_TOTAL_FEE = 1_000_000;
+
+/** `close` accepts orders up to 30 days old, `reverse` up to 7 days (payjs-api.md §15) [DOC]. */
+export const CLOSE_WINDOW_DAYS = 30;
+export const REVERSE_WINDOW_DAYS = 7;
+
+/** `check` reports only 0/1; closed → 0 and refunded → 1 is the suggested default [UNK]. */
+export const CHECK_STATUS = { unpaid: 0, paid: 1, refunded: 1, closed: 0 } as const;
+
+/** `check` of an unpaid order carries `"0"` for `transaction_id` and `paid_time` [OBS]. */
+export const UNPAID_PLACEHOLDER = '0';
+
+/** A second refund answers `return_code: 1`, `refund: "1"`, unsigned [SDK markity]; the wording of
+ * its `return_msg` is [INVENTED]. */
+export const ALREADY_REFUNDED_MSG = '订单已退款';
+
+/** Identifier shapes (payjs-api.md §2.3, §19.4) [OBS]. */
+export const OPENID_PREFIX = 'o7LFAw';
+export const TRANSACTION_ID_PREFIX = '42000';
+/** Alipay payer ids and trade numbers for `type=alipay` orders [UNK]: Alipay's own formats. */
+export const ALIPAY_BUYER_PREFIX = '2088';
+
+/** `appId` inside the `jsapi` object: PAYJS's official-account appid is not public [INVENTED]. */
+export const JSAPI_APPID = 'wx0a1b2c3d4e5f6a7b';
+
+/** Notify servers listed by `/api/iplist` [INVENTED]: the sandbox notifies from this machine, so an
+ * IP allow-list built from this answer keeps working against it. */
+export const NOTIFY_SERVER_IPS = ['127.0.0.1', '::1'];
+
+/** `/api/openid`: `callback_url` keeps at most one query parameter (SDK comments copying the doc). */
+export const OPENID_CALLBACK_MAX_QUERY_PARAMS = 1;

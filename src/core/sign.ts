@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+
+/** A value as it travels in a PAYJS request, answer or notify. */
+export type ParamValue = string | number | boolean | null | undefined | ParamValue[] | { [k: string]: ParamValue };
+export type Params = Record<string, ParamValue>;
+
+/** Variations of the canonical string that clients get wrong; used to explain a mismatch. */
+interface Variant {
+  keepEmpty?: boolean;
+  dropZero?: boolean;
+  encode?: (v: string) => string;
+}
+
+const isEmpty = (v: ParamValue) => v === null || v === undefined || v === '';
+const scalar = (v: string | number | boolean) => (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+
+// Nested values are flattened like PHP http_build_query: `jsapi[appId]=…`, inner keys in ASCII
+// order so PHP (insertion order) and sorting clients agree (payjs-api.md §3.2, Example D).
+function flatten(name: string, v: ParamValue, out: [string, string][], variant: Variant) {
+  if (v === null || v === undefined) return;
+  if (Array.isArray(v)) {
+    v.forEach((item, i) => flatten(`${name}[${i}]`, item, out, variant));
+    return;
+  }
+  if (typeof v === 'object') {
+    for (const k of Object.keys(v).sort()) flatten(`${name}[${k}]`, v[k], out, variant);
+    return;
+  }
+  const s = scalar(v);
+  if (s === '' && !variant.keepEmpty) return;
+  if (s === '0' && variant.dropZero) return;
+  out.push([name, variant.encode ? variant.encode(s) : s]);
+}
+
+function pairs(params: Params, variant: Variant = {}): [string, string][] {
+  const out: [string, string][] = [];
+  const names = Object.keys(params).filter((k) => k !== 'sign').sort();
+  for (const k of names) flatten(k, params[k], out, variant);
+  return out;
+}
+
+const joined = (p: [string, string][]) => p.map(([k, v]) => `${k}=${v}`).join('&');
+const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex').toUpperCase();
+
+/** The string PAYJS hashes (payjs-api.md §3.1): drop `sign`, null and "", keep 0, ASCII order,
+ * raw values, `&key=` appended. */
+export function canonicalString(params: Params, key: string): string {
+  return `${joined(pairs(params))}&key=${key}`;
+}
+
+/** The PAYJS signature of a parameter set: MD5 of the canonical string, upper-case hex. */
+export function sign(params: Params, key: string): string {
+  return md5(canonicalString(params, key));
+}
+
+/** Whether `params.sign` is the signature of the other parameters under `key`. */
+export function verify(params: Params, key: string, options: { lenient?: boolean } = {}): boolean {
+  const given = params.sign;
+  if (typeof given !== 'string') return false;
+  const expected = sign(params, key);
+  if (given === expected) return true;
+  if (!options.lenient) return false;
+  return given.toUpperCase() === expected || given.toUpperCase() === md5(`${joined(pairs(params, { dropZero: true }))}&key=${key}`);
+}
+
+/** Masks a key for display: its first and last two characters stay. */
+export function maskKey(key: string): string {
+  if (key.length <= 4) return '*'.repeat(key.length);
+  return `${key.slice(0, 2)}${'*'.repeat(key.length - 4)}${key.slice(-2)}`;
+}
+
+/** What the sandbox tells a merchant whose signature did not verify. */
+export interface SignDiagnosis {
+  canonical: string;
+  expected: string;
+  received: string;
+  cause: string;
+}
+
+const phpUrlencode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+').replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * Explains a signature mismatch: recomputes the usual mistakes (an empty value signed, a zero
+ * dropped, URL-encoded values, lower-case hex, another merchant's key, no key) and names the first
+ * that reproduces the received sign.
+ */
+export function diagnose(params: Params, key: string, otherKeys: { mchid: string; key: string }[] = []): SignDiagnosis {
+  const received = typeof params.sign === 'string' ? params.sign : '';
+  const expected = sign(params, key);
+  const canonical = `${joined(pairs(params))}&key=${maskKey(key)}`;
+  const got = received.toUpperCase();
+  const withKey = (variant: Variant, k = key) => md5(`${joined(pairs(params, variant))}&key=${k}`);
+  const emptyFields = Object.keys(params).filter((k) => k !== 'sign' && params[k] === '');
+  const zeroFields = Object.keys(params).filter((k) => k !== 'sign' && scalarIs(params[k], '0'));
+  const checks: [boolean, string][] = [
+    [received === '', 'no sign was sent'],
+    [!/^[0-9a-fA-F]{32}$/.test(received), `the sign "${received.slice(0, 40)}" is not 32 hex characters`],
+    [got === expected, 'the sign is lower-case hex; PAYJS signs in upper case'],
+    [emptyFields.length > 0 && got === withKey({ keepEmpty: true }), `empty values were signed (${emptyFields.join(', ')}); leave empty values out of the signature`],
+    [zeroFields.length > 0 && got === withKey({ dropZero: true }), `a zero value was left out (${zeroFields.join(', ')}); PAYJS signs 0 like any other value`],
+    [got === withKey({ encode: encodeURIComponent }) || got === withKey({ encode: phpUrlencode }), 'values were URL-encoded before signing; sign the raw values'],
+    [got === withKey({ encode: (v) => v.replace(/ /g, '+') }), 'spaces were signed as "+" (urlencode then unquote); sign the raw values'],
+    [got === md5(joined(pairs(params))), 'the key was not appended; end the string with "&key=" and the merchant key'],
+  ];
+  for (const other of otherKeys) {
+    if (other.key !== key) checks.push([got === withKey({}, other.key), `signed with the key of merchant ${other.mchid}, not this merchant's key`]);
+  }
+  const hit = checks.find(([matches]) => matches);
+  const cause = hit ? hit[1] : 'wrong key, or the signed parameters differ from those sent: compare your string with the canonical one';
+  return { canonical, expected, received, cause };
+}
+
+function scalarIs(v: ParamValue, s: string): boolean {
+  return (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && scalar(v) === s;
+}
+
+/** An answer body as PAYJS sends it: empty values left out, keys in ASCII order, `sign` last. */
+export function signedBody(fields: Params, key: string): Params {
+  const body = orderedBody(fields);
+  body.sign = sign(body, key);
+  return body;
+}
+
+/** Keys in ASCII order at every level, without null, undefined or "" (PAYJS answers never carry
+ * them), so that clients which sort and clients which keep insertion order sign the same string. */
+export function orderedBody(fields: Params): Params {
+  const body: Params = {};
+  for (const k of Object.keys(fields).sort()) {
+    const v = fields[k];
+    if (isEmpty(v)) continue;
+    body[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? orderedBody(v) : Array.isArray(v) ? v.map((x) => (x !== null && typeof x === 'object' && !Array.isArray(x) ? orderedBody(x) : x)) : v;
+  }
+  return body;
+}

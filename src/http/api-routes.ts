@@ -1,0 +1,46 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { CreateEndpoint, Gateway, OrderEndpoint, QueryEndpoint } from '../gateway.js';
+import { cashierUrl } from '../core/links.js';
+import { parseParams } from './params.js';
+
+const CREATE: CreateEndpoint[] = ['native', 'micropay', 'jsapi', 'mweb', 'facepay'];
+const BY_ORDER: OrderEndpoint[] = ['check', 'close', 'reverse', 'refund'];
+const QUERIES: QueryEndpoint[] = ['user', 'info', 'bank', 'complaint', 'iplist'];
+
+/** The base URL the caller reached the sandbox by, for the links in answers. */
+export const baseUrl = (ctx: Context, fallback: () => string) => (ctx.host ? `${ctx.protocol}://${ctx.host}` : fallback());
+
+/** The PAYJS surface, at the paths of https://payjs.cn/api/* (payjs-api.md §1), GET or POST. */
+export function apiRoutes(gateway: Gateway, fallbackUrl: () => string): Router {
+  const router = new Router({ prefix: '/api' });
+  const route = (name: string, handle: (ctx: Context) => Promise<void> | void) => {
+    router.get(`/${name}`, parseParams, handle);
+    router.post(`/${name}`, parseParams, handle);
+  };
+  for (const e of CREATE) {
+    route(e, async (ctx) => {
+      ctx.body = (await gateway.create(e, ctx.state.params, baseUrl(ctx, fallbackUrl))).answer;
+    });
+  }
+  for (const e of BY_ORDER) {
+    route(e, async (ctx) => {
+      ctx.body = await gateway[e](ctx.state.params);
+    });
+  }
+  for (const e of QUERIES) {
+    route(e, (ctx) => {
+      ctx.body = gateway.query(e, ctx.state.params);
+    });
+  }
+  // The cashier is opened by the payer's browser: a valid request goes on to the pay page (§11).
+  route('cashier', async (ctx) => {
+    const base = baseUrl(ctx, fallbackUrl);
+    const { order } = await gateway.create('cashier', ctx.state.params, base);
+    ctx.redirect(cashierUrl(base, order));
+  });
+  route('openid', (ctx) => {
+    ctx.redirect(gateway.openidRedirect(ctx.state.params));
+  });
+  return router;
+}

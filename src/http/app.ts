@@ -1,0 +1,30 @@
+import Koa from 'koa';
+import type { Gateway } from '../gateway.js';
+import { PayjsError } from '../core/errors.js';
+import { apiRoutes } from './api-routes.js';
+import { controlRoutes } from './control-routes.js';
+import { errorBoundary, isPayjsPath } from './errors.js';
+import { pageRoutes } from './page-routes.js';
+
+export interface AppOptions {
+  gateway: Gateway;
+  /** The sandbox's own URL, for links when a request carries no Host header. */
+  url: () => string;
+  log: (line: string) => void;
+}
+
+/** The HTTP app: the PAYJS surface at /api/*, the pay pages, and the control API at /__sandbox/. */
+export function createApp({ gateway, url, log }: AppOptions): Koa {
+  const app = new Koa();
+  app.silent = true;
+  app.use(errorBoundary(log));
+  for (const router of [apiRoutes(gateway, url), pageRoutes(gateway), controlRoutes(gateway)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  app.use((ctx) => {
+    if (ctx.status !== 404 || ctx.body !== undefined) return;
+    throw new PayjsError('NOT_FOUND', [isPayjsPath(ctx.path) ? `no PAYJS endpoint ${ctx.path.slice(0, 60)}; see payjs-api.md §1` : `nothing at ${ctx.path.slice(0, 60)}`]);
+  });
+  return app;
+}

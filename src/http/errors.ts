@@ -1,0 +1,44 @@
+import type { Context, Middleware, Next } from 'koa';
+import { PayjsError } from '../core/errors.js';
+import { errorEnvelope } from '../core/answers.js';
+
+/** The PAYJS surface answers failures with HTTP 200 and the envelope; other paths with a 4xx. */
+export const isPayjsPath = (path: string) => path.startsWith('/api/');
+
+/** Header values must be ASCII: non-ASCII characters of the canonical string are \u-escaped. */
+const asciiHeader = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** Turns what koa or its body parser throws into a PayjsError, or null for a bug of ours. */
+function asPayjsError(err: unknown): PayjsError | null {
+  if (err instanceof PayjsError) return err;
+  const e = err as { status?: number; expose?: boolean; message?: string };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return e.status === 413 ? new PayjsError('BODY_TOO_LARGE', ['1 MB']) : new PayjsError('BAD_BODY', [e.expose ? String(e.message) : 'the request could not be read']);
+  }
+  return null;
+}
+
+/** The one error boundary, first in the chain (koa's pattern). */
+export function errorBoundary(log: (line: string) => void): Middleware {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (err) {
+      const e = asPayjsError(err);
+      if (!e) {
+        log(`payjs-sandbox: internal error on ${ctx.method} ${ctx.path}: ${(err as Error)?.stack ?? String(err)}`);
+        ctx.status = 500;
+        ctx.body = { error: 'INTERNAL', message: 'the sandbox failed; this is a bug of the sandbox, please report it with the request' };
+        return;
+      }
+      if (e.debug) ctx.set('X-Payjs-Sandbox-Debug', asciiHeader(e.debug));
+      if (isPayjsPath(ctx.path)) {
+        ctx.status = 200;
+        ctx.body = errorEnvelope(e.message);
+      } else {
+        ctx.status = e.httpStatus;
+        ctx.body = { error: e.code, message: e.message };
+      }
+    }
+  };
+}

@@ -1,0 +1,102 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from './clock.js';
+import { Gateway } from './gateway.js';
+import { createApp } from './http/app.js';
+import { DEFAULT_MERCHANT, Merchants, checkMerchant, parseMerchantSpec, type Merchant } from './core/merchant.js';
+import type { Order } from './core/order.js';
+import type { Random } from './core/ids.js';
+import { openStore } from './store/store.js';
+
+export interface SandboxOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** A lowdb file to persist to; omitted, the sandbox keeps nothing. */
+  db?: string;
+  /** Merchants besides the default one, as objects or `MCHID:KEY` strings. */
+  merchants?: (Merchant | string)[];
+  /** Refuse a second order with the same out_trade_no for a merchant. */
+  uniqueOutTradeNo?: boolean;
+  /** Also accept lower-case hex and the drop-zero variant of a signature. */
+  lenientSign?: boolean;
+  clock?: Clock;
+  random?: Random;
+  /** Journal size that triggers a rewrite of the lowdb document. */
+  compactAtBytes?: number;
+  /** The request log and warnings; silent by default. */
+  log?: (line: string) => void;
+}
+
+/** A running sandbox: the object a test holds. */
+export interface Sandbox {
+  /** Base URL: use it in place of https://payjs.cn. */
+  readonly url: string;
+  readonly port: number;
+  /** The default merchant (credentials of payjs-api.md §3.4). */
+  readonly merchant: Merchant;
+  readonly merchants: Merchant[];
+  /** The lowdb file, when persisting. */
+  readonly db?: string;
+  /** Marks an unpaid order paid, as if the payer paid. */
+  pay(payjsOrderId: string, payer?: { openid?: string }): Promise<Order>;
+  /** An order as the sandbox holds it now. */
+  order(payjsOrderId: string): Promise<Order | undefined>;
+  /** Stops listening and writes everything to disk. */
+  close(): Promise<void>;
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Starts a sandbox; several can run in one process. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const log = options.log ?? (() => {});
+  const merchantList = [DEFAULT_MERCHANT, ...(options.merchants ?? []).map((m, i) => (typeof m === 'string' ? parseMerchantSpec(m) : checkMerchant(m, `#${i + 1}`)))];
+  const merchants = new Merchants(merchantList);
+  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, warn: log });
+  const gateway = new Gateway({
+    store,
+    merchants,
+    clock: options.clock ?? systemClock,
+    random: options.random,
+    uniqueOutTradeNo: options.uniqueOutTradeNo,
+    lenientSign: options.lenientSign,
+    onSignError: (endpoint, debug) => log(`sign mismatch on /api/${endpoint}: ${debug}`),
+  });
+  const host = options.host ?? '127.0.0.1';
+  let url = '';
+  const app = createApp({ gateway, url: () => url, log });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  }).catch(async (err) => {
+    await store.close();
+    throw err;
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = `http://${hostForUrl(host)}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    merchant: DEFAULT_MERCHANT,
+    merchants: merchants.list(),
+    db: store.file,
+    pay: (id, payer) => gateway.pay(id, payer),
+    order: (id) => gateway.order(id),
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await store.close();
+      })()),
+  };
+}

@@ -1,0 +1,143 @@
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, write, copyFileSync } from 'node:fs';
+
+/** One change: a value put (or deleted, `v` absent) under a key of a collection. */
+export interface JournalEntry {
+  s: number;
+  c: string;
+  k: string;
+  v?: unknown;
+}
+
+/** What reading a journal found. */
+export interface ReplayReport {
+  entries: JournalEntry[];
+  /** Lines that could not be read, other than a half-written last line. */
+  skipped: number;
+  /** True when the last line was cut short (the process died while writing it). */
+  tornTail: boolean;
+}
+
+/** Reads a journal file; a half-written last line is tolerated, other bad lines are counted. */
+export function readJournal(file: string): ReplayReport {
+  const report: ReplayReport = { entries: [], skipped: 0, tornTail: false };
+  if (!existsSync(file)) return report;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const last = lines.length - 1;
+  lines.forEach((line, i) => {
+    if (line === '') return;
+    try {
+      const e = JSON.parse(line) as JournalEntry;
+      if (typeof e.s !== 'number' || typeof e.c !== 'string' || typeof e.k !== 'string') throw new Error('not an entry');
+      report.entries.push(e);
+    } catch {
+      if (i === last) report.tornTail = true;
+      else report.skipped++;
+    }
+  });
+  return report;
+}
+
+/** Keeps a copy of a damaged file beside it and returns the copy's name. */
+export function keepAside(file: string, why: string): string {
+  const aside = `${file}.${why}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  copyFileSync(file, aside);
+  return aside;
+}
+
+/**
+ * An append-only journal with group commit: lines appended while a write is in flight go out
+ * together in the next write, and each `append` resolves once its line is in the file (so in the
+ * kernel: it survives kill -9 of the process). `rotate()` swaps in an empty file between writes.
+ */
+export class Journal {
+  readonly file: string;
+  readonly oldFile: string;
+  private fd: number;
+  private queue: string[] = [];
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private writing = false;
+  private idle: (() => void)[] = [];
+  private pendingRotation: (() => void) | null = null;
+  bytes: number;
+
+  constructor(file: string) {
+    this.file = file;
+    this.oldFile = `${file}.old`;
+    this.fd = openSync(file, 'a');
+    this.bytes = statSync(file).size;
+  }
+
+  append(entry: JournalEntry): Promise<void> {
+    const line = `${JSON.stringify(entry)}\n`;
+    return new Promise((resolve, reject) => {
+      this.queue.push(line);
+      this.waiters.push({ resolve, reject });
+      if (!this.writing) this.drain();
+    });
+  }
+
+  /** Moves the current file to `<file>.old` and starts an empty one, between two writes; `atSwap`
+   * runs at that instant (to snapshot the state the old file leads to). */
+  rotate(atSwap: () => void): Promise<void> {
+    return new Promise((resolve) => {
+      this.pendingRotation = () => {
+        closeSync(this.fd);
+        renameSync(this.file, this.oldFile);
+        this.fd = openSync(this.file, 'a');
+        this.bytes = 0;
+        atSwap();
+        resolve();
+      };
+      if (!this.writing) this.drain();
+    });
+  }
+
+  /** Removes `<file>.old` once what it held is safe elsewhere. */
+  dropOld(): void {
+    if (existsSync(this.oldFile)) unlinkSync(this.oldFile);
+  }
+
+  /** Resolves when every appended line is written. */
+  settled(): Promise<void> {
+    if (!this.writing) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private drain(): void {
+    if (this.pendingRotation) {
+      const rotateNow = this.pendingRotation;
+      this.pendingRotation = null;
+      rotateNow();
+    }
+    if (this.queue.length === 0) {
+      this.writing = false;
+      for (const done of this.idle.splice(0)) done();
+      return;
+    }
+    this.writing = true;
+    const buf = Buffer.from(this.queue.join(''), 'utf8');
+    const waiters = this.waiters;
+    this.queue = [];
+    this.waiters = [];
+    this.writeAll(buf, 0, (err) => {
+      if (err) for (const w of waiters) w.reject(err);
+      else {
+        this.bytes += buf.length;
+        for (const w of waiters) w.resolve();
+      }
+      this.drain();
+    });
+  }
+
+  private writeAll(buf: Buffer, offset: number, done: (err: Error | null) => void): void {
+    write(this.fd, buf, offset, buf.length - offset, null, (err, n) => {
+      if (err) return done(err);
+      if (offset + n < buf.length) return this.writeAll(buf, offset + n, done);
+      done(null);
+    });
+  }
+}
