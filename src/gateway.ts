@@ -170,8 +170,10 @@ export class Gateway {
     return id ? this.order(id) : undefined;
   }
 
-  orderCount(): number {
-    return this.store.count(ORDERS);
+  /** Every order, newest first, optionally of one merchant. */
+  orders(filter: { mchid?: string } = {}): Order[] {
+    const all = this.store.values<Order>(ORDERS).filter((o) => !filter.mchid || o.mchid === filter.mchid);
+    return all.sort((a, b) => b.created_at - a.created_at);
   }
 
   // --- inside ------------------------------------------------------------------------------

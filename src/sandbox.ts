@@ -43,6 +43,8 @@ export interface Sandbox {
   pay(payjsOrderId: string, payer?: { openid?: string }): Promise<Order>;
   /** An order as the sandbox holds it now. */
   order(payjsOrderId: string): Promise<Order | undefined>;
+  /** Every order, newest first, optionally of one merchant. */
+  orders(filter?: { mchid?: string }): Order[];
   /** Stops listening and writes everything to disk. */
   close(): Promise<void>;
 }
@@ -90,6 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     db: store.file,
     pay: (id, payer) => gateway.pay(id, payer),
     order: (id) => gateway.order(id),
+    orders: (filter) => gateway.orders(filter),
     close: () =>
       (closing ??= (async () => {
         await new Promise<void>((resolve) => {

@@ -8,6 +8,11 @@ export function controlRoutes(gateway: Gateway): Router {
   const router = new Router({ prefix: '/__sandbox' });
   router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
 
+  router.get('/orders', (ctx) => {
+    const mchid = typeof ctx.query.mchid === 'string' ? ctx.query.mchid : undefined;
+    ctx.body = { orders: gateway.orders({ mchid }) };
+  });
+
   router.get('/orders/:id', async (ctx) => {
     const order = await gateway.order(ctx.params.id);
     if (!order) throw new PayjsError('ORDER_NOT_FOUND', [ctx.params.id]);

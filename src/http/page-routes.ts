@@ -14,7 +14,7 @@ const yuan = (fen: number) => (fen / 100).toFixed(2);
 export function pageRoutes(gateway: Gateway): Router {
   const router = new Router();
 
-  router.get(`${PAGE_PATHS.qrcode}:data`, async (ctx) => {
+  router.get(`${PAGE_PATHS.qrcode}*data`, async (ctx) => {
     const content = Buffer.from(String(ctx.params.data), 'base64').toString('utf8');
     if (!content || content.length > 2048) throw new PayjsError('NOT_FOUND', ['no QR content in this URL']);
     ctx.type = 'png';

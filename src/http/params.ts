@@ -36,6 +36,7 @@ const parseJsonAndForm = bodyParser({
 function toBodyError(err: Error & { status?: number; type?: string }): PayjsError {
   if (err.status === 413) return new PayjsError('BODY_TOO_LARGE', ['1 MB']);
   if (err.type === 'encoding.unsupported' || err.status === 415) return new PayjsError('BAD_BODY', ['unsupported content encoding; send plain UTF-8']);
+  if (/prototype property/.test(err.message)) return new PayjsError('INVALID_PARAM', ['__proto__', 'reserved name; remove it']);
   if (err instanceof SyntaxError || err.type === 'entity.parse.failed') return new PayjsError('BAD_BODY', ['the JSON body does not parse; check quotes and commas']);
   return new PayjsError('BAD_BODY', [err.message]);
 }
