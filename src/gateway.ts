@@ -3,11 +3,11 @@ import type { Store } from './store/store.js';
 import * as answers from './core/answers.js';
 import { PayjsError } from './core/errors.js';
 import { BANKS, complaints, ipList, merchantInfo, wechatUser } from './core/fakes.js';
-import { checkFormats, readFields, requirePresent, type Endpoint, type Fields } from './core/fields.js';
+import { checkFormats, readFields, requirePresent, takes, type Endpoint, type Fields } from './core/fields.js';
 import { alipayBuyerId, alipayTradeNo, openid as newOpenid, payjsOrderId, seededRandom, token, transactionId, type Random } from './core/ids.js';
 import type { Merchant, Merchants } from './core/merchant.js';
 import type { Channel, Order, OrderEvent, Payment } from './core/order.js';
-import { CLOSE_WINDOW_DAYS, DEFAULT_ORDER_TTL_SECONDS, OPENID_CALLBACK_MAX_QUERY_PARAMS, REVERSE_WINDOW_DAYS } from './core/protocol.js';
+import { CLOSE_WINDOW_DAYS, DEFAULT_ORDER_TTL_SECONDS, DEVICE_PAYS_AT_ONCE, OPENID_CALLBACK_MAX_QUERY_PARAMS, ORDER_CODE_LENGTH, REVERSE_WINDOW_DAYS } from './core/protocol.js';
 import { diagnose, verify, type Params } from './core/sign.js';
 import { parseCompactTime } from './core/time.js';
 import { isExpired, transition } from './core/transitions.js';
@@ -73,7 +73,7 @@ export class Gateway {
     const now = this.clock.now();
     let order = this.newOrder(endpoint, fields, merchant, now);
     // micropay and facepay charge the payer at once (payjs-api.md §6, §10).
-    if (endpoint === 'micropay' || endpoint === 'facepay') order = transition(order, 'pay', now, this.payment(order, now)).order;
+    if (DEVICE_PAYS_AT_ONCE && (endpoint === 'micropay' || endpoint === 'facepay')) order = transition(order, 'pay', now, this.payment(order, now)).order;
     await this.save(order);
     const echo = { total_fee: params.total_fee, out_trade_no: params.out_trade_no };
     const key = merchant.key;
@@ -127,8 +127,8 @@ export class Gateway {
     const fields = readFields(params);
     requirePresent('openid', fields);
     const merchant = this.merchants.require(fields.mchid);
-    if (fields.sign) this.verifySign('openid', params, merchant);
-    checkFormats('openid', fields, this.clock.now());
+    if (fields.sign) this.verifySign('openid', params, merchant, true);
+    checkFormats('openid', fields, this.clock.now(), params);
     let url: URL;
     try {
       url = new URL(fields.callback_url);
@@ -136,9 +136,10 @@ export class Gateway {
     } catch {
       throw new PayjsError('INVALID_PARAM', ['callback_url', 'must be an absolute http(s) URL']);
     }
-    // PAYJS keeps at most one query parameter of callback_url and drops the others.
-    const kept = [...url.searchParams].slice(0, OPENID_CALLBACK_MAX_QUERY_PARAMS);
-    url.search = new URLSearchParams([...kept, ['openid', openid]]).toString();
+    // PAYJS keeps at most one query parameter of callback_url and drops the others; the kept
+    // one stays as it was written, and an openid already there is replaced.
+    const kept = url.search.slice(1).split('&').filter((p) => p && !/^openid(=|$)/.test(p)).slice(0, OPENID_CALLBACK_MAX_QUERY_PARAMS);
+    url.search = [...kept, `openid=${encodeURIComponent(openid)}`].join('&');
     return url.toString();
   }
 
@@ -178,9 +179,11 @@ export class Gateway {
 
   // --- inside ------------------------------------------------------------------------------
 
-  private newOrder(endpoint: CreateEndpoint, f: Fields, merchant: Merchant, now: number): Order {
+  private newOrder(endpoint: CreateEndpoint, given: Fields, merchant: Merchant, now: number): Order {
     let id = payjsOrderId(now, this.random);
     while (this.store.get(ORDERS, id)) id = payjsOrderId(now, this.random);
+    // Only the fields this endpoint takes shape the order (a `type` sent to jsapi is just signed).
+    const f = Object.fromEntries(Object.entries(given).filter(([k]) => takes(endpoint, k))) as Fields;
     const options = Object.fromEntries(['auto', 'hide', 'logo', 'no_credit'].filter((k) => f[k]).map((k) => [k, f[k]]));
     return {
       payjs_order_id: id,
@@ -196,11 +199,17 @@ export class Gateway {
       status: 'unpaid',
       created_at: now,
       expires_at: f.time_expire ? parseCompactTime(f.time_expire)! : now + DEFAULT_ORDER_TTL_SECONDS * 1000,
-      openid: endpoint === 'jsapi' || endpoint === 'facepay' ? f.openid : undefined,
-      code: token(this.random, 12),
+      openid: f.openid || undefined,
+      code: this.newCode(),
       options: Object.keys(options).length ? options : undefined,
       history: [{ event: 'create', at: now, status: 'unpaid' }],
     };
+  }
+
+  private newCode(): string {
+    let code = token(this.random, ORDER_CODE_LENGTH);
+    while (this.byCode.has(code)) code = token(this.random, ORDER_CODE_LENGTH);
+    return code;
   }
 
   private payment(order: Order, now: number): Payment {
@@ -237,7 +246,7 @@ export class Gateway {
   }
 
   private bankName(code: string): string {
-    const name = BANKS[code];
+    const name = Object.hasOwn(BANKS, code) ? BANKS[code] : undefined;
     if (!name) throw new PayjsError('INVALID_PARAM', ['bank', `unknown bank code; the sandbox knows ${Object.keys(BANKS).join(', ')}`]);
     return name;
   }
@@ -248,8 +257,8 @@ export class Gateway {
     const fields = readFields(params);
     requirePresent(endpoint, fields);
     const merchant = this.merchants.require(fields.mchid);
-    this.verifySign(endpoint, params, merchant);
-    checkFormats(endpoint, fields, this.clock.now());
+    this.verifySign(endpoint, params, merchant, true);
+    checkFormats(endpoint, fields, this.clock.now(), params);
     return { fields, merchant };
   }
 
@@ -267,17 +276,19 @@ export class Gateway {
       && this.merchants.list().some((m) => m !== merchant && verify(params, m.key))) {
       throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40)]);
     }
-    this.verifySign(endpoint, params, merchant);
-    checkFormats(endpoint, fields, this.clock.now());
+    // Without mchid the caller has not shown whose key it holds: the expected sign stays hidden.
+    this.verifySign(endpoint, params, merchant, named !== undefined);
+    checkFormats(endpoint, fields, this.clock.now(), params);
     return { order, merchant };
   }
 
-  private verifySign(endpoint: Endpoint, params: Params, merchant: Merchant): void {
+  private verifySign(endpoint: Endpoint, params: Params, merchant: Merchant, showExpected: boolean): void {
     if (params.sign === undefined || params.sign === null || params.sign === '') throw new PayjsError('SIGN_MISSING');
     if (verify(params, merchant.key, { lenient: this.options.lenientSign })) return;
     const d = diagnose(params, merchant.key, this.merchants.list());
-    const debug = JSON.stringify({ endpoint, canonical: d.canonical, expected: d.expected, received: d.received, cause: d.cause });
+    const expected = showExpected ? d.expected : '(send mchid to see the expected sign)';
+    const debug = JSON.stringify({ endpoint, canonical: d.canonical, expected, received: d.received, cause: d.cause });
     this.options.onSignError?.(endpoint, debug);
-    throw new PayjsError('SIGN_ERROR', [`${d.cause}; the sandbox signed "${d.canonical}" and got ${d.expected}`], debug);
+    throw new PayjsError('SIGN_ERROR', [`${d.cause}; the sandbox signed "${d.canonical}" and got ${expected}`], debug);
   }
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { systemClock, type Clock } from './clock.js';
+import { SandboxClock } from './clock.js';
 import { Gateway } from './gateway.js';
 import { createApp } from './http/app.js';
 import { DEFAULT_MERCHANT, Merchants, checkMerchant, parseMerchantSpec, type Merchant } from './core/merchant.js';
@@ -21,7 +21,8 @@ export interface SandboxOptions {
   uniqueOutTradeNo?: boolean;
   /** Also accept lower-case hex and the drop-zero variant of a signature. */
   lenientSign?: boolean;
-  clock?: Clock;
+  /** The sandbox clock; default: real time. `new SandboxClock({ frozen: true })` for tests. */
+  clock?: SandboxClock;
   random?: Random;
   /** Journal size that triggers a rewrite of the lowdb document. */
   compactAtBytes?: number;
@@ -60,11 +61,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const log = options.log ?? (() => {});
   const merchantList = [DEFAULT_MERCHANT, ...(options.merchants ?? []).map((m, i) => (typeof m === 'string' ? parseMerchantSpec(m) : checkMerchant(m, `#${i + 1}`)))];
   const merchants = new Merchants(merchantList);
+  const clock = options.clock ?? new SandboxClock();
   const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, warn: log });
   const gateway = new Gateway({
     store,
     merchants,
-    clock: options.clock ?? systemClock,
+    clock,
     random: options.random,
     uniqueOutTradeNo: options.uniqueOutTradeNo,
     lenientSign: options.lenientSign,

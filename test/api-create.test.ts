@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/index.js';
+import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
 import { MCHID, call, tempDb, tradeNo, verifies } from './support.js';
 
 let sandbox: Sandbox;
@@ -115,14 +115,14 @@ describe('creating orders', () => {
   });
 
   it('closes an unpaid order at its time_expire', async () => {
-    let now = Date.UTC(2024, 0, 1, 4, 0, 0); // 12:00 Beijing
-    const timed = await startSandbox({ clock: { now: () => now } });
+    const clock = new SandboxClock({ start: Date.UTC(2024, 0, 1, 4, 0, 0), frozen: true }); // 12:00 Beijing
+    const timed = await startSandbox({ clock });
     try {
       const a = await call(timed.url, 'native', { ...base, out_trade_no: tradeNo(), time_expire: '20240101121000' });
       const id = a.body.payjs_order_id as string;
-      now += 9 * 60_000;
+      await clock.advance(9 * 60);
       expect((await timed.order(id))?.status).toBe('unpaid');
-      now += 60_000;
+      await clock.advance(60);
       expect((await timed.order(id))?.status).toBe('closed');
       await expect(timed.pay(id)).rejects.toThrow(/订单已关闭/);
     } finally {
@@ -131,16 +131,22 @@ describe('creating orders', () => {
   });
 
   it('closes an unpaid native order after two hours', async () => {
-    let now = Date.UTC(2024, 0, 1);
-    const timed = await startSandbox({ clock: { now: () => now } });
+    const clock = new SandboxClock({ start: Date.UTC(2024, 0, 1), frozen: true });
+    const timed = await startSandbox({ clock });
     try {
       const id = (await call(timed.url, 'native', { ...base, out_trade_no: tradeNo() })).body.payjs_order_id as string;
-      now += 2 * 3600_000 - 1;
+      await clock.advance(2 * 3600 - 0.001);
       expect((await timed.order(id))?.status).toBe('unpaid');
-      now += 1;
+      await clock.advance(0.001);
       expect((await timed.order(id))?.status).toBe('closed');
     } finally {
       await timed.close();
     }
+  });
+});
+
+describe('merchants given at start', () => {
+  it('refuses a merchant whose mchid is longer than PAYJS allows', async () => {
+    await expect(startSandbox({ merchants: ['12345678901234567890:LongKey'] })).rejects.toThrow(/1-16/);
   });
 });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/index.js';
+import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
 import { KEY, MCHID, call, nativeOrder, tempDb, tradeNo, verifies } from './support.js';
 
 const OTHER = { mchid: '2000000001', key: 'OtherMerchantKey01' };
-let now = Date.UTC(2024, 0, 1, 4, 0, 0);
+const clock = new SandboxClock({ start: Date.UTC(2024, 0, 1, 4, 0, 0), frozen: true });
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox({ db: tempDb(), merchants: [`${OTHER.mchid}:${OTHER.key}`], clock: { now: () => now } });
+  sandbox = await startSandbox({ db: tempDb(), merchants: [`${OTHER.mchid}:${OTHER.key}`], clock });
 });
 afterAll(() => sandbox.close());
 
@@ -99,9 +99,9 @@ describe('close, reverse and refund follow the state table', () => {
 
   it('reverses only orders of the last 7 days and closes only those of the last 30', async () => {
     const id = await nativeOrder(sandbox.url, { time_expire: '20250101000000' });
-    now += 8 * 86_400_000;
+    await clock.advance(8 * 86_400);
     expect((await byId('reverse', id)).body.msg).toMatch(/7/);
-    now += 23 * 86_400_000;
+    await clock.advance(23 * 86_400);
     expect((await byId('close', id)).body.msg).toMatch(/30/);
   });
 });

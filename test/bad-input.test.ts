@@ -74,6 +74,54 @@ describe('bad values are refused with a message naming the field', () => {
   });
 });
 
+describe('the explanations stay useful and safe', () => {
+  it('cuts long values in the explanation so it fits a header', async () => {
+    const a = await send(sandbox.url, 'native', { ...order({ attach: 'a'.repeat(20_000) }), sign: '0'.repeat(32) });
+    expectRefusal(a, /attach=a{64}…\(\+19936\)/);
+    expect(a.headers.get('x-payjs-sandbox-debug')!.length).toBeLessThan(2000);
+  });
+
+  it('hides the expected sign of an order call without mchid, which would let another merchant forge one', async () => {
+    const id = (await call(sandbox.url, 'native', order())).body.payjs_order_id as string;
+    const a = await send(sandbox.url, 'close', { payjs_order_id: id, sign: '0'.repeat(32) });
+    expect(a.body.msg).toMatch(/send mchid to see the expected sign/);
+    expect(JSON.parse(a.headers.get('x-payjs-sandbox-debug')!).expected).not.toMatch(/^[0-9A-F]{32}$/);
+  });
+
+  it('refuses true as an amount', async () => {
+    const res = await raw(JSON.stringify(signed(order({ total_fee: true }))), 'application/json');
+    expectRefusal({ status: res.status, body: await res.json() }, /total_fee.*true/);
+  });
+
+  it('refuses an amount with a leading zero', async () => {
+    expectRefusal(await call(sandbox.url, 'native', order({ total_fee: '01' })), /total_fee/);
+  });
+
+  it('refuses a time_expire that is not a date on the cashier too', async () => {
+    const a = await call(sandbox.url, 'cashier', order({ time_expire: 'abc' }), 'get');
+    expectRefusal(a, /time_expire/);
+  });
+
+  it('ignores type=alipay where the endpoint does not take it', async () => {
+    const a = await call(sandbox.url, 'jsapi', order({ type: 'alipay', openid: 'o7LFAwPayer00000000000000000' }));
+    expect((await sandbox.order(a.body.payjs_order_id as string))?.type).toBeUndefined();
+  });
+
+  it('names constructor in a form body instead of dropping it', async () => {
+    const res = await raw(`mchid=${MCHID}&constructor=x&total_fee=1&out_trade_no=a`, 'application/x-www-form-urlencoded');
+    expectRefusal({ status: res.status, body: await res.json() }, /constructor/);
+  });
+
+  it('answers HEAD and PUT on an endpoint with "use GET or POST", creating nothing', async () => {
+    for (const method of ['HEAD', 'PUT', 'DELETE']) {
+      const res = await fetch(`${sandbox.url}/api/native?${new URLSearchParams(signed(order()) as Record<string, string>)}`, { method });
+      expect(res.status).toBe(200);
+      if (method !== 'HEAD') expect((await res.json()).msg).toMatch(/use GET or POST/);
+    }
+    expect(sandbox.orders().length).toBe(before);
+  });
+});
+
 describe('malformed requests get the envelope, never a 5xx', () => {
   it('malformed JSON', async () => {
     const res = await raw('{"mchid": "1234567890",', 'application/json');

@@ -1,5 +1,5 @@
 import { PayjsError } from './errors.js';
-import { MAX_TOTAL_FEE } from './protocol.js';
+import { FIELD_LIMITS, MAX_TOTAL_FEE } from './protocol.js';
 import { parseCompactTime } from './time.js';
 import type { Params, ParamValue } from './sign.js';
 
@@ -16,37 +16,39 @@ interface Rule {
   kind?: Kind;
 }
 
-const mchid: Rule = { required: true, max: 16 };
-const create = {
+const mchid: Rule = { required: true, max: FIELD_LIMITS.mchid };
+// The fields every order-creating endpoint shares (payjs-api.md §4).
+const order = {
   mchid,
   total_fee: { required: true, kind: 'fee' },
   out_trade_no: { required: true, max: 32 },
-  // body is string(32) in the old tables and 64 on the newer cashier page: the sandbox takes 64.
-  body: { max: 64 },
+  body: { max: FIELD_LIMITS.body },
   attach: { max: 127 },
   notify_url: { max: 255 },
 } satisfies Record<string, Rule>;
+// Orders paid later may carry an expiry (§5, §7, §17).
+const create = { ...order, time_expire: { kind: 'expire' } as Rule };
 // micropay, facepay and the mini-program tables give body 32 and attach 128.
-const deviceCreate = { ...create, body: { max: 32 }, attach: { max: 128 } };
+const deviceCreate = { ...order, body: { max: 32 }, attach: { max: 128 } };
 const byOrder = { payjs_order_id: { required: true, max: 32 }, mchid: { max: 32 } };
 const merchantOnly = { mchid: { required: true, max: 32 } };
-const expire: Rule = { kind: 'expire' };
 
-/** The field rules of each endpoint, from the tables of payjs-api.md §5–§16. */
+/** The field rules of each endpoint, from the tables of payjs-api.md §5–§16. Only the fields
+ * named here shape an order; others are signed and otherwise ignored. */
 export const FIELDS: Record<Endpoint, Record<string, Rule>> = {
-  native: { ...create, type: { kind: 'payType' }, no_credit: { max: 1 }, time_expire: expire },
-  micropay: { ...deviceCreate, notify_url: { max: 255 }, auth_code: { required: true, kind: 'authCode' } },
-  jsapi: { ...create, openid: { required: true, max: 64 }, time_expire: expire },
-  cashier: { ...create, callback_url: { max: 255 }, auto: { max: 8 }, hide: { max: 8 }, logo: { max: 255 } },
-  mweb: { ...create, callback_url: { max: 255 }, time_expire: expire },
+  native: { ...create, type: { kind: 'payType' }, no_credit: { max: 1 } },
+  micropay: { ...deviceCreate, auth_code: { required: true, kind: 'authCode' } },
+  jsapi: { ...create, openid: { required: true, max: FIELD_LIMITS.openid } },
+  cashier: { ...create, callback_url: { max: 255 }, auto: { max: 8 }, hide: { max: 8 }, logo: { max: FIELD_LIMITS.logo } },
+  mweb: { ...create, callback_url: { max: 255 } },
   facepay: { ...deviceCreate, openid: { required: true, max: 128 }, face_code: { required: true, max: 128 } },
-  miniprogram: { ...deviceCreate, nonce: { required: true, max: 128 } },
+  miniprogram: { ...deviceCreate, notify_url: { max: 255 }, nonce: { required: true, max: 128 } },
   check: byOrder,
   close: byOrder,
   reverse: byOrder,
   refund: byOrder,
-  openid: { mchid, callback_url: { required: true, max: 1024 } },
-  user: { ...merchantOnly, openid: { required: true, max: 64 } },
+  openid: { mchid, callback_url: { required: true, max: FIELD_LIMITS.openidCallbackUrl } },
+  user: { ...merchantOnly, openid: { required: true, max: FIELD_LIMITS.openid } },
   info: merchantOnly,
   bank: { ...merchantOnly, bank: { required: true, max: 32 } },
   complaint: merchantOnly,
@@ -88,18 +90,23 @@ export function requirePresent(endpoint: Endpoint, fields: Fields): void {
 }
 
 /** Checks lengths and formats of the fields `endpoint` knows; unknown fields pass (they are signed). */
-export function checkFormats(endpoint: Endpoint, fields: Fields, now: number): void {
+export function checkFormats(endpoint: Endpoint, fields: Fields, now: number, params: Params): void {
   for (const [name, rule] of Object.entries(FIELDS[endpoint])) {
     const v = fields[name];
     if (v === undefined || v === '') continue;
     if (rule.max !== undefined && [...v].length > rule.max) throw new PayjsError('PARAM_TOO_LONG', [name, String(rule.max)]);
-    if (rule.kind) KIND_CHECKS[rule.kind](name, v, now);
+    if (rule.kind) KIND_CHECKS[rule.kind](name, v, now, params[name]);
   }
 }
 
-const KIND_CHECKS: Record<Kind, (name: string, v: string, now: number) => void> = {
-  fee: (name, v) => {
-    if (!/^-?\d+$/.test(v)) throw new PayjsError('BAD_AMOUNT', [name, `"${v.slice(0, 20)}" is not a whole number of fen; send 100 for 1 yuan`]);
+/** Whether `endpoint` takes `field` (only those shape an order). */
+export const takes = (endpoint: Endpoint, field: string) => Object.hasOwn(FIELDS[endpoint], field);
+
+const KIND_CHECKS: Record<Kind, (name: string, v: string, now: number, raw: ParamValue) => void> = {
+  fee: (name, v, _now, raw) => {
+    // An amount echoed back as `true` would break every typed client.
+    if (typeof raw === 'boolean') throw new PayjsError('BAD_AMOUNT', [name, 'must be a number of fen, not true/false']);
+    if (!/^-?(0|[1-9]\d*)$/.test(v)) throw new PayjsError('BAD_AMOUNT', [name, `"${v.slice(0, 20)}" is not a whole number of fen; send 100 for 1 yuan`]);
     const n = Number(v);
     if (n < 1) throw new PayjsError('BAD_AMOUNT', [name, 'must be at least 1 fen']);
     if (n > MAX_TOTAL_FEE) throw new PayjsError('BAD_AMOUNT', [name, `must be at most ${MAX_TOTAL_FEE} fen`]);

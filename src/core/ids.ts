@@ -1,5 +1,5 @@
 import { compactDate, compactTime } from './time.js';
-import { ALIPAY_BUYER_PREFIX, OPENID_PREFIX, TRANSACTION_ID_PREFIX } from './protocol.js';
+import { ALIPAY_BUYER_PREFIX, ALIPAY_TRADE_NO_INFIX, OPENID_PREFIX, TRANSACTION_ID_PREFIX } from './protocol.js';
 
 /** A source of randomness in [0, 1): `Math.random` at the edge, a seeded one in tests. */
 export type Random = () => number;
@@ -54,7 +54,7 @@ export function seededRandom(seed: string): Random {
   };
 }
 
-/** A 28-digit Alipay trade number for `type=alipay` orders: date, `22001`, 15 digits [UNK]. */
+/** A 28-digit Alipay trade number for `type=alipay` orders (see protocol.ts). */
 export function alipayTradeNo(now: number, random: Random): string {
-  return `${compactDate(now)}22001${randomString(random, DIGITS, 15)}`;
+  return `${compactDate(now)}${ALIPAY_TRADE_NO_INFIX}${randomString(random, DIGITS, 15)}`;
 }

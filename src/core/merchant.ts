@@ -21,8 +21,8 @@ export function parseMerchantSpec(spec: string): Merchant {
 
 /** Checks a merchant read from options or a file; `where` names it in the error. */
 export function checkMerchant(m: Partial<Merchant>, where: string): Merchant {
-  if (typeof m.mchid !== 'string' || !/^[0-9A-Za-z_-]{1,32}$/.test(m.mchid)) {
-    throw new Error(`merchant ${where}: mchid must be 1-32 letters or digits (write MCHID:KEY)`);
+  if (typeof m.mchid !== 'string' || !/^[0-9A-Za-z_-]{1,16}$/.test(m.mchid)) {
+    throw new Error(`merchant ${where}: mchid must be 1-16 letters or digits, as PAYJS's string(16) (write MCHID:KEY)`);
   }
   if (typeof m.key !== 'string' || m.key.length === 0 || /[\s&]/.test(m.key)) {
     throw new Error(`merchant ${where}: key must be a non-empty string without spaces or "&" (write MCHID:KEY)`);

@@ -35,7 +35,7 @@ export const ALREADY_REFUNDED_MSG = '订单已退款';
 /** Identifier shapes (payjs-api.md §2.3, §19.4) [OBS]. */
 export const OPENID_PREFIX = 'o7LFAw';
 export const TRANSACTION_ID_PREFIX = '42000';
-/** Alipay payer ids and trade numbers for `type=alipay` orders [UNK]: Alipay's own formats. */
+/** Alipay payer ids for `type=alipay` orders start `2088` like Alipay's own [UNK]. */
 export const ALIPAY_BUYER_PREFIX = '2088';
 
 /** `appId` inside the `jsapi` object: PAYJS's official-account appid is not public [INVENTED]. */
@@ -47,3 +47,31 @@ export const NOTIFY_SERVER_IPS = ['127.0.0.1', '::1'];
 
 /** `/api/openid`: `callback_url` keeps at most one query parameter (SDK comments copying the doc). */
 export const OPENID_CALLBACK_MAX_QUERY_PARAMS = 1;
+
+/** Field lengths the tables leave open [UNK]: `body` is 32 in old tables and 64 on the newer
+ * cashier page (the sandbox takes 64; micropay/facepay/mini-program tables say 32); `logo` is
+ * string(32) in the doc, too short for a URL (255); openids are 28 characters but the tables
+ * give 32–128 (64); the openid `callback_url` has no documented limit (1024). */
+export const FIELD_LIMITS = { body: 64, logo: 255, openid: 64, openidCallbackUrl: 1024, mchid: 16 } as const;
+
+/** Length of the token behind `code_url`'s `pr=` (7–9 characters observed), h5_url and prepay_id. */
+export const ORDER_CODE_LENGTH = 9;
+
+/** micropay/facepay without a scenario succeed at once with `return_code: 1` [UNK]: whether
+ * PAYJS answers 1 for a password-less payment is unknown (an SDK claims it is always 0). */
+export const DEVICE_PAYS_AT_ONCE = true;
+
+/** `check` answers carry no `return_msg` (not in the doc table) [UNK]. */
+export const CHECK_HAS_RETURN_MSG = false;
+
+/** The `jsapi` object's `signType` and its `paySign` (MD5 over the five jsapi fields with the
+ * merchant key) are the sandbox's [INVENTED]: the real paySign is WeChat's. */
+export const JSAPI_SIGN_TYPE = 'MD5';
+
+/** Alipay formats for `type=alipay` orders [UNK]: a 16-digit buyer id `2088…`, and a 28-digit
+ * trade number of the date, `22001` and 15 digits. */
+export const ALIPAY_TRADE_NO_INFIX = '22001';
+
+/** close refuses an order that is already closed; reverse and a second refund are accepted
+ * (the table in transitions.ts) [UNK]. reverse works on every channel, not only micropay and
+ * facepay as the doc advises (§15.3) [INF]. */

@@ -87,7 +87,9 @@ const phpUrlencode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+').r
 export function diagnose(params: Params, key: string, otherKeys: { mchid: string; key: string }[] = []): SignDiagnosis {
   const received = typeof params.sign === 'string' ? params.sign : '';
   const expected = sign(params, key);
-  const canonical = `${joined(pairs(params))}&key=${maskKey(key)}`;
+  // Long values are cut in the display so the explanation fits in a header and a log line.
+  const shown = pairs(params).map(([k, v]): [string, string] => [k, v.length > 64 ? `${v.slice(0, 64)}…(+${v.length - 64})` : v]);
+  const canonical = `${joined(shown)}&key=${maskKey(key)}`;
   const got = received.toUpperCase();
   const withKey = (variant: Variant, k = key) => md5(`${joined(pairs(params, variant))}&key=${k}`);
   const emptyFields = Object.keys(params).filter((k) => k !== 'sign' && params[k] === '');
@@ -98,8 +100,8 @@ export function diagnose(params: Params, key: string, otherKeys: { mchid: string
     [got === expected, 'the sign is lower-case hex; PAYJS signs in upper case'],
     [emptyFields.length > 0 && got === withKey({ keepEmpty: true }), `empty values were signed (${emptyFields.join(', ')}); leave empty values out of the signature`],
     [zeroFields.length > 0 && got === withKey({ dropZero: true }), `a zero value was left out (${zeroFields.join(', ')}); PAYJS signs 0 like any other value`],
-    [got === withKey({ encode: encodeURIComponent }) || got === withKey({ encode: phpUrlencode }), 'values were URL-encoded before signing; sign the raw values'],
     [got === withKey({ encode: (v) => v.replace(/ /g, '+') }), 'spaces were signed as "+" (urlencode then unquote); sign the raw values'],
+    [got === withKey({ encode: encodeURIComponent }) || got === withKey({ encode: phpUrlencode }), 'values were URL-encoded before signing; sign the raw values'],
     [got === md5(joined(pairs(params))), 'the key was not appended; end the string with "&key=" and the merchant key'],
   ];
   for (const other of otherKeys) {
@@ -127,7 +129,8 @@ export function orderedBody(fields: Params): Params {
   const body: Params = {};
   for (const k of Object.keys(fields).sort()) {
     const v = fields[k];
-    if (isEmpty(v)) continue;
+    // Empty lists go too: PHP's http_build_query signs nothing for them, other clients may not agree.
+    if (isEmpty(v) || (Array.isArray(v) && v.length === 0)) continue;
     body[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? orderedBody(v) : Array.isArray(v) ? v.map((x) => (x !== null && typeof x === 'object' && !Array.isArray(x) ? orderedBody(x) : x)) : v;
   }
   return body;

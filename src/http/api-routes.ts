@@ -3,10 +3,14 @@ import type { Context } from 'koa';
 import type { CreateEndpoint, Gateway, OrderEndpoint, QueryEndpoint } from '../gateway.js';
 import { cashierUrl } from '../core/links.js';
 import { parseParams } from './params.js';
+import { PayjsError } from '../core/errors.js';
 
 const CREATE: CreateEndpoint[] = ['native', 'micropay', 'jsapi', 'mweb', 'facepay'];
 const BY_ORDER: OrderEndpoint[] = ['check', 'close', 'reverse', 'refund'];
 const QUERIES: QueryEndpoint[] = ['user', 'info', 'bank', 'complaint', 'iplist'];
+
+/** Every path of the PAYJS surface, under /api/. */
+export const API_ENDPOINTS: readonly string[] = [...CREATE, 'cashier', ...BY_ORDER, 'openid', ...QUERIES];
 
 /** The base URL the caller reached the sandbox by, for the links in answers. */
 export const baseUrl = (ctx: Context, fallback: () => string) => (ctx.host ? `${ctx.protocol}://${ctx.host}` : fallback());
@@ -15,8 +19,13 @@ export const baseUrl = (ctx: Context, fallback: () => string) => (ctx.host ? `${
 export function apiRoutes(gateway: Gateway, fallbackUrl: () => string): Router {
   const router = new Router({ prefix: '/api' });
   const route = (name: string, handle: (ctx: Context) => Promise<void> | void) => {
-    router.get(`/${name}`, parseParams, handle);
-    router.post(`/${name}`, parseParams, handle);
+    const guarded = (ctx: Context) => {
+      // koa-router answers HEAD with the GET route; a HEAD must not create an order.
+      if (ctx.method === 'HEAD') throw new PayjsError('METHOD_NOT_ALLOWED', [ctx.path]);
+      return handle(ctx);
+    };
+    router.get(`/${name}`, parseParams, guarded);
+    router.post(`/${name}`, parseParams, guarded);
   };
   for (const e of CREATE) {
     route(e, async (ctx) => {

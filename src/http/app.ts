@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import type { Gateway } from '../gateway.js';
 import { PayjsError } from '../core/errors.js';
-import { apiRoutes } from './api-routes.js';
+import { API_ENDPOINTS, apiRoutes } from './api-routes.js';
 import { controlRoutes } from './control-routes.js';
 import { errorBoundary, isPayjsPath } from './errors.js';
 import { pageRoutes } from './page-routes.js';
@@ -24,7 +24,8 @@ export function createApp({ gateway, url, log }: AppOptions): Koa {
   }
   app.use((ctx) => {
     if (ctx.status !== 404 || ctx.body !== undefined) return;
-    throw new PayjsError('NOT_FOUND', [isPayjsPath(ctx.path) ? `no PAYJS endpoint ${ctx.path.slice(0, 60)}; see payjs-api.md §1` : `nothing at ${ctx.path.slice(0, 60)}`]);
+    if (isPayjsPath(ctx.path) && API_ENDPOINTS.includes(ctx.path.slice(5))) throw new PayjsError('METHOD_NOT_ALLOWED', [ctx.path]);
+    throw new PayjsError('NOT_FOUND', [isPayjsPath(ctx.path) ? `no PAYJS endpoint ${ctx.path.slice(0, 60)}; the endpoints are ${API_ENDPOINTS.join(', ')}` : `nothing at ${ctx.path.slice(0, 60)}`]);
   });
   return app;
 }

@@ -24,8 +24,9 @@ const parseJsonAndForm = bodyParser({
   jsonLimit: BODY_LIMIT,
   formLimit: BODY_LIMIT,
   strict: false,
-  // qs would read `a.b=1` as an object; PAYJS names have no dots.
-  queryString: { allowDots: false, parameterLimit: 1000 },
+  // qs would read `a.b=1` as an object (PAYJS names have no dots), and would silently drop
+  // names like `constructor`: keep them, so that the refusal names them.
+  queryString: { allowDots: false, parameterLimit: 1000, allowPrototypes: true, plainObjects: true },
   // A form sent without a content type is still a form (some clients omit the header).
   extendTypes: { form: ['application/x-www-form-urlencoded', 'text/plain'] },
   onerror: (err: Error & { status?: number; type?: string }) => {

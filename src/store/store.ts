@@ -42,6 +42,14 @@ interface Doc {
 
 const emptyDoc = (): Doc => ({ version: 1, seq: 0, collections: {} });
 
+function parseDoc(text: string): Doc {
+  const doc = JSON.parse(text) as Doc;
+  const ok = typeof doc === 'object' && doc !== null && doc.version === 1 && typeof doc.seq === 'number'
+    && typeof doc.collections === 'object' && doc.collections !== null && !Array.isArray(doc.collections);
+  if (!ok) throw new Error('it is JSON but not a payjs-sandbox document');
+  return doc;
+}
+
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const warn = options.warn ?? ((m: string) => process.emitWarning(m));
   if (!options.file) {
@@ -49,20 +57,26 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     return new DocStore(db, undefined, undefined, Infinity);
   }
   const file = options.file;
-  const db = new Low<Doc>(new DataFile<Doc>(file, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), emptyDoc());
+  const db = new Low<Doc>(new DataFile<Doc>(file, { parse: parseDoc, stringify: (d) => JSON.stringify(d) }), emptyDoc());
+  let problem: string | null = null;
   try {
     await db.read();
   } catch (err) {
+    problem = (err as Error).message;
+  }
+  if (problem) {
     const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     renameSync(file, aside);
-    warn(`payjs-sandbox: ${file} could not be read (${(err as Error).message}); it was moved to ${aside} and the sandbox starts from the journal alone`);
+    warn(`payjs-sandbox: ${file} could not be read (${problem}); it was moved to ${aside} and the sandbox starts from the journal alone`);
     db.data = emptyDoc();
   }
   db.data ??= emptyDoc();
   const journalFile = `${file}.journal`;
   let replayed = 0;
+  let torn = false;
   for (const f of [`${journalFile}.old`, journalFile]) {
     const report = readJournal(f);
+    torn ||= report.tornTail;
     if (report.skipped > 0) {
       const aside = keepAside(f, 'damaged');
       warn(`payjs-sandbox: ${report.skipped} unreadable line(s) in ${f} were skipped; the file is kept as ${aside}`);
@@ -75,7 +89,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     }
   }
   const store = new DocStore(db, file, new Journal(journalFile), options.compactAtBytes ?? 64 * 1024 * 1024);
-  if (replayed > 0 || existsSync(`${journalFile}.old`) || !existsSync(file)) await store.compact();
+  // Compacting also drops a torn last line, which new lines must not be appended to.
+  if (replayed > 0 || torn || existsSync(`${journalFile}.old`) || !existsSync(file)) await store.compact();
   return store;
 }
 
