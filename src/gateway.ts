@@ -159,7 +159,9 @@ export class Gateway {
   /** An order as it stands now (an unpaid order past its expiry is closed first). */
   async order(payjsOrderId: string): Promise<Order | undefined> {
     const order = this.store.get<Order>(ORDERS, payjsOrderId);
-    if (!order || !isExpired(order, this.clock.now())) return order;
+    // What is answered from this order must already be durable, even if another request's write
+    // of it is still on its way to the journal.
+    if (!order || !isExpired(order, this.clock.now())) return this.store.sync().then(() => order);
     const { order: expired } = transition(order, 'expire', order.expires_at);
     await this.save(expired);
     return expired;

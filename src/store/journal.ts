@@ -15,13 +15,17 @@ export interface ReplayReport {
   skipped: number;
   /** True when the last line was cut short (the process died while writing it). */
   tornTail: boolean;
+  /** The size of the file. */
+  bytes: number;
 }
 
 /** Reads a journal file; a half-written last line is tolerated, other bad lines are counted. */
 export function readJournal(file: string): ReplayReport {
-  const report: ReplayReport = { entries: [], skipped: 0, tornTail: false };
+  const report: ReplayReport = { entries: [], skipped: 0, tornTail: false, bytes: 0 };
   if (!existsSync(file)) return report;
-  const lines = readFileSync(file, 'utf8').split('\n');
+  const text = readFileSync(file, 'utf8');
+  report.bytes = text.length;
+  const lines = text.split('\n');
   const last = lines.length - 1;
   lines.forEach((line, i) => {
     if (line === '') return;

@@ -17,6 +17,9 @@ export interface Store {
   count(collection: string): number;
   /** Records a value; resolves once the change would survive kill -9. */
   put<T>(collection: string, key: string, value: T): Promise<void>;
+  /** Resolves once every change made so far would survive kill -9: call it before answering from
+   * state that a change still on its way to the journal produced. */
+  sync(): Promise<void>;
   delete(collection: string, key: string): Promise<void>;
   /** Rewrites the lowdb document and empties the journal. */
   compact(): Promise<void>;
@@ -73,10 +76,10 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   db.data ??= emptyDoc();
   const journalFile = `${file}.journal`;
   let replayed = 0;
-  let torn = false;
+  let leftovers = false;
   for (const f of [`${journalFile}.old`, journalFile]) {
     const report = readJournal(f);
-    torn ||= report.tornTail;
+    leftovers ||= report.bytes > 0;
     if (report.skipped > 0) {
       const aside = keepAside(f, 'damaged');
       warn(`payjs-sandbox: ${report.skipped} unreadable line(s) in ${f} were skipped; the file is kept as ${aside}`);
@@ -89,8 +92,9 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     }
   }
   const store = new DocStore(db, file, new Journal(journalFile), options.compactAtBytes ?? 64 * 1024 * 1024);
-  // Compacting also drops a torn last line, which new lines must not be appended to.
-  if (replayed > 0 || torn || existsSync(`${journalFile}.old`) || !existsSync(file)) await store.compact();
+  // Any journal left over is folded into the document, so that new lines never follow a torn
+  // or unterminated last line (appending to it would glue the next change onto the fragment).
+  if (leftovers || existsSync(`${journalFile}.old`) || !existsSync(file)) await store.compact();
   return store;
 }
 
@@ -102,6 +106,7 @@ function apply(doc: Doc, c: string, k: string, v: unknown): void {
 
 class DocStore implements Store {
   private compacting: Promise<void> | null = null;
+  private lastWrite: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Low<Doc>,
@@ -140,8 +145,14 @@ class DocStore implements Store {
     const s = ++this.doc.seq;
     if (!this.journal) return Promise.resolve();
     const written = this.journal.append({ s, c, k, v });
+    // Lines are written in order, so the last one written means all earlier ones are too.
+    this.lastWrite = written.catch(() => {});
     if (this.journal.bytes > this.compactAtBytes) void this.compact().catch(() => {});
     return written;
+  }
+
+  sync(): Promise<void> {
+    return this.lastWrite;
   }
 
   compact(): Promise<void> {

@@ -1,0 +1,249 @@
+/** The lowdb file and its journal: what a restart, a crash, a torn or damaged journal and a
+ * corrupt document leave of the orders acknowledged over the real HTTP API. */
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sign, startSandbox, type Sandbox } from '../src/index.js';
+
+const MCHID = '1234567890';
+const KEY = 'TestKey1234567890';
+type Fields = Record<string, string | number>;
+
+const signed = (params: Fields): Fields => {
+  const p = { mchid: MCHID, ...params };
+  return { ...p, sign: sign(p, KEY) };
+};
+
+async function post(url: string, params: Fields): Promise<Record<string, unknown>> {
+  const res = await fetch(url, { method: 'POST', body: new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])) });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+const dirs: string[] = [];
+const running: Sandbox[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((s) => s.close()));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'payjs-persist-'));
+  dirs.push(d);
+  return d;
+}
+
+async function start(db?: string, log?: (line: string) => void): Promise<Sandbox> {
+  const s = await startSandbox({ db, log });
+  running.push(s);
+  return s;
+}
+
+let n = 0;
+async function createOrder(s: Sandbox): Promise<string> {
+  const a = await post(`${s.url}/api/native`, signed({ total_fee: 100 + n, out_trade_no: `P${Date.now()}${++n}`, body: '测试订单' }));
+  expect(a.return_code).toBe(1);
+  return a.payjs_order_id as string;
+}
+
+async function payOrder(s: Sandbox, id: string): Promise<void> {
+  const res = await fetch(`${s.url}/__sandbox/orders/${id}/pay`, { method: 'POST' });
+  expect(res.status).toBe(200);
+}
+
+async function act(s: Sandbox, endpoint: 'refund' | 'close' | 'check', id: string): Promise<Record<string, unknown>> {
+  return post(`${s.url}/api/${endpoint}`, signed({ payjs_order_id: id }));
+}
+
+/** The status the sandbox reports for each id, as the store holds it. */
+async function statuses(s: Sandbox, ids: string[]): Promise<(string | undefined)[]> {
+  return Promise.all(ids.map(async (id) => (await s.order(id))?.status));
+}
+
+/** One order in each status, all through HTTP. */
+async function fourOrders(s: Sandbox): Promise<string[]> {
+  const [unpaid, paid, refunded, closed] = [await createOrder(s), await createOrder(s), await createOrder(s), await createOrder(s)];
+  await payOrder(s, paid);
+  await payOrder(s, refunded);
+  expect((await act(s, 'refund', refunded)).return_code).toBe(1);
+  expect((await act(s, 'close', closed)).return_code).toBe(1);
+  return [unpaid, paid, refunded, closed];
+}
+const FOUR = ['unpaid', 'paid', 'refunded', 'closed'];
+
+/** A copy of the files as kill -9 would leave them now: the document and the journal(s). */
+function crashCopy(db: string): string {
+  const to = join(tempDir(), 'db.json');
+  for (const suffix of ['', '.journal', '.journal.old']) if (existsSync(db + suffix)) copyFileSync(db + suffix, to + suffix);
+  return to;
+}
+
+const filesLike = (db: string, infix: string) => readdirSync(join(db, '..')).filter((f) => f.startsWith(`db.json${infix}`));
+
+describe('persistence in a lowdb file', () => {
+  it('an order survives a restart in each of its states', async () => {
+    const db = join(tempDir(), 'db.json');
+    const first = await start(db);
+    const ids = await fourOrders(first);
+    const before = await Promise.all(ids.map((id) => first.order(id)));
+    await first.close();
+    expect(statSync(`${db}.journal`).size).toBe(0);
+
+    const second = await start(db);
+    expect(await statuses(second, ids)).toEqual(FOUR);
+    expect(await Promise.all(ids.map((id) => second.order(id)))).toEqual(before);
+    const checks = await Promise.all(ids.map((id) => act(second, 'check', id)));
+    expect(checks.map((c) => [c.return_code, c.status])).toEqual([[1, 0], [1, 1], [1, 1], [1, 0]]);
+    expect((await act(second, 'refund', ids[2])).refund).toBe('1');
+    await second.close();
+  });
+
+  it('a restart after a crash replays the journal the document does not hold yet', async () => {
+    const db = join(tempDir(), 'db.json');
+    const s = await start(db);
+    const ids = await fourOrders(s);
+    const crashed = crashCopy(db);
+    await s.close();
+    expect(readFileSync(`${crashed}.journal`, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(8);
+    expect(JSON.parse(readFileSync(crashed, 'utf8')).collections.orders).toBeUndefined();
+
+    const after = await start(crashed);
+    expect(await statuses(after, ids)).toEqual(FOUR);
+    await after.close();
+    expect(JSON.parse(readFileSync(crashed, 'utf8')).collections.orders[ids[1]].status).toBe('paid');
+    expect(statSync(`${crashed}.journal`).size).toBe(0);
+  });
+
+  it('a journal left in the middle of a rewrite (.journal.old beside .journal) is replayed in full', async () => {
+    const db = join(tempDir(), 'db.json');
+    const s = await start(db);
+    const ids = await fourOrders(s);
+    const crashed = crashCopy(db);
+    await s.close();
+    const lines = readFileSync(`${crashed}.journal`, 'utf8').split(/(?<=\n)/);
+    writeFileSync(`${crashed}.journal.old`, lines.slice(0, 4).join(''));
+    writeFileSync(`${crashed}.journal`, lines.slice(4).join(''));
+
+    const after = await start(crashed);
+    expect(await statuses(after, ids)).toEqual(FOUR);
+    await after.close();
+    expect(existsSync(`${crashed}.journal.old`)).toBe(false);
+  });
+
+  it('a half-written last journal line is tolerated and every prior order is there', async () => {
+    const db = join(tempDir(), 'db.json');
+    const s = await start(db);
+    const ids = await fourOrders(s);
+    const crashed = crashCopy(db);
+    await s.close();
+    appendFileSync(`${crashed}.journal`, '{"s":99,"c":"orders","k":"2026112700000000123456789","v":{"payjs_or');
+
+    const warnings: string[] = [];
+    const after = await start(crashed, (l) => warnings.push(l));
+    expect(await statuses(after, ids)).toEqual(FOUR);
+    expect(filesLike(crashed, '.journal.damaged-')).toEqual([]);
+    expect(warnings).toEqual([]);
+    await after.close();
+  });
+
+  it.each([
+    ['a half-written line', () => '{"s":99,"c":"orders","k":"x","v":{"payjs_or'],
+    // A whole line queued at a rewrite: the document holds it already, so nothing replays.
+    ['a line cut just before its newline', (lastLine: string) => lastLine],
+  ])('an order acknowledged after a restart on a journal ending in %s survives the next crash', async (_, tail) => {
+    const db = join(tempDir(), 'db.json');
+    const s = await start(db);
+    const ids = await fourOrders(s);
+    const lastLine = readFileSync(`${crashCopy(db)}.journal`, 'utf8').trimEnd().split('\n').pop()!;
+    await s.close();
+    appendFileSync(`${db}.journal`, tail(lastLine));
+
+    const again = await start(db);
+    const later = await createOrder(again);
+    const crashed = crashCopy(db);
+    await again.close();
+
+    const after = await start(crashed);
+    expect(await statuses(after, [...ids, later])).toEqual([...FOUR, 'unpaid']);
+    await after.close();
+  });
+
+  it('an unreadable line in the middle of the journal is skipped, kept aside and reported', async () => {
+    const db = join(tempDir(), 'db.json');
+    const s = await start(db);
+    const ids = await fourOrders(s);
+    const crashed = crashCopy(db);
+    await s.close();
+    const lines = readFileSync(`${crashed}.journal`, 'utf8').split(/(?<=\n)/);
+    const damaged = [...lines.slice(0, 2), '{"s": this is not json\n', ...lines.slice(2)].join('');
+    writeFileSync(`${crashed}.journal`, damaged);
+
+    const warnings: string[] = [];
+    const after = await start(crashed, (l) => warnings.push(l));
+    expect(await statuses(after, ids)).toEqual(FOUR);
+    const kept = filesLike(crashed, '.journal.damaged-');
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(join(crashed, '..', kept[0]), 'utf8')).toBe(damaged);
+    expect(warnings.join('\n')).toMatch(/1 unreadable line\(s\).*damaged-/);
+    await after.close();
+  });
+
+  it('a corrupt lowdb document is moved aside, not overwritten, and the journal still counts', async () => {
+    const db = join(tempDir(), 'db.json');
+    const s = await start(db);
+    const ids = await fourOrders(s);
+    const crashed = crashCopy(db);
+    await s.close();
+    const garbage = '{"version":1,"seq":3,"collections":{"orders":{"2026';
+    writeFileSync(crashed, garbage);
+
+    const warnings: string[] = [];
+    const after = await start(crashed, (l) => warnings.push(l));
+    const aside = filesLike(crashed, '.corrupt-');
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(crashed, '..', aside[0]), 'utf8')).toBe(garbage);
+    expect(warnings.join('\n')).toMatch(/could not be read.*moved to .*corrupt-/);
+    expect(await statuses(after, ids)).toEqual(FOUR);
+    await after.close();
+    expect(JSON.parse(readFileSync(crashed, 'utf8')).collections.orders[ids[0]].status).toBe('unpaid');
+  });
+
+  it('a document that parses but is no sandbox document is kept, not replaced by an empty one', async () => {
+    for (const content of ['null', '{"posts":[{"id":1,"title":"mine"}]}']) {
+      const db = join(tempDir(), 'db.json');
+      writeFileSync(db, content);
+      const warnings: string[] = [];
+      const started = await startSandbox({ db, log: (l) => warnings.push(l) }).then(
+        async (s) => (await s.close(), undefined),
+        (e: Error) => e,
+      );
+      const aside = filesLike(db, '.corrupt-');
+      if (started instanceof Error) {
+        // Refusing to start is fine when it says which file and leaves it as it was.
+        expect(started.message).toContain(db);
+        expect(readFileSync(db, 'utf8')).toBe(content);
+      } else {
+        expect(aside).toHaveLength(1);
+        expect(readFileSync(join(db, '..', aside[0]), 'utf8')).toBe(content);
+        expect(warnings.join('\n')).toContain('corrupt-');
+      }
+    }
+  });
+
+  it('a sandbox without a db file keeps nothing and writes nothing', async () => {
+    const defaultFile = join(process.cwd(), 'payjs-sandbox.db.json');
+    const hadDefault = existsSync(defaultFile);
+    const first = await start();
+    expect(first.db).toBeUndefined();
+    const id = await createOrder(first);
+    await payOrder(first, id);
+    expect((await first.order(id))?.status).toBe('paid');
+    await first.close();
+
+    const second = await start();
+    expect(await second.order(id)).toBeUndefined();
+    expect((await act(second, 'check', id)).return_code).toBe(0);
+    await second.close();
+    expect(existsSync(defaultFile)).toBe(hadDefault);
+  });
+});
