@@ -25,7 +25,7 @@ export interface SandboxClockOptions {
 export class SandboxClock implements Clock {
   private offset: number;
   private readonly frozenAt: number | null;
-  private readonly tasks: Task[] = [];
+  private readonly tasks = new TaskHeap();
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly inflight = new Set<Promise<void>>();
@@ -44,11 +44,9 @@ export class SandboxClock implements Clock {
   /** Runs `run` when the clock reaches `at` (at once if it already has). */
   at(at: number, run: () => unknown): void {
     if (this.stopped) return;
-    const task = { at, seq: this.seq++, run };
-    let i = this.tasks.length;
-    while (i > 0 && this.tasks[i - 1].at > at) i--;
-    this.tasks.splice(i, 0, task);
-    this.kick();
+    this.tasks.push({ at, seq: this.seq++, run });
+    if (at <= this.now()) this.kick();
+    else if (this.tasks.peek()!.seq === this.seq - 1) this.arm();
   }
 
   /** Moves the clock forward, runs everything that falls due in time order, and resolves once
@@ -76,7 +74,7 @@ export class SandboxClock implements Clock {
   /** Drops every task and stops the real-time timer. */
   stop(): void {
     this.stopped = true;
-    this.tasks.length = 0;
+    this.tasks.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -85,8 +83,8 @@ export class SandboxClock implements Clock {
   // a slow notify receiver must not hold up the others.
   private kick(): void {
     const now = this.now();
-    while (this.tasks.length > 0 && this.tasks[0].at <= now) {
-      const task = this.tasks.shift()!;
+    while (this.tasks.length > 0 && this.tasks.peek()!.at <= now) {
+      const task = this.tasks.pop()!;
       const done: Promise<void> = Promise.resolve()
         .then(task.run)
         .then(
@@ -106,8 +104,60 @@ export class SandboxClock implements Clock {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.stopped || this.tasks.length === 0 || this.frozenAt !== null) return;
-    const wait = Math.max(0, Math.min(this.tasks[0].at - this.now(), 2 ** 31 - 1));
+    const wait = Math.max(0, Math.min(this.tasks.peek()!.at - this.now(), 2 ** 31 - 1));
     this.timer = setTimeout(() => this.kick(), wait);
     this.timer.unref();
   }
 }
+
+/** A binary min-heap of tasks by (time, insertion order): 100k pending expiries stay cheap. */
+class TaskHeap {
+  private readonly items: Task[] = [];
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  peek(): Task | undefined {
+    return this.items[0];
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
+
+  push(task: Task): void {
+    const a = this.items;
+    a.push(task);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(a[i], a[parent])) break;
+      [a[i], a[parent]] = [a[parent], a[i]];
+      i = parent;
+    }
+  }
+
+  pop(): Task | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && before(a[l], a[m])) m = l;
+        if (r < a.length && before(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+const before = (x: Task, y: Task) => x.at < y.at || (x.at === y.at && x.seq < y.seq);

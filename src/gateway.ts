@@ -1,14 +1,17 @@
-import type { Clock } from './clock.js';
+import type { SandboxClock } from './clock.js';
 import type { Store } from './store/store.js';
+import type { ScenarioBook } from './scenario-book.js';
+import { Authorizer } from './authorizer.js';
 import * as answers from './core/answers.js';
 import { PayjsError } from './core/errors.js';
 import { BANKS, complaints, ipList, merchantInfo, wechatUser } from './core/fakes.js';
-import { checkFormats, readFields, requirePresent, takes, type Endpoint, type Fields } from './core/fields.js';
+import { takes, type Endpoint, type Fields } from './core/fields.js';
 import { alipayBuyerId, alipayTradeNo, openid as newOpenid, payjsOrderId, seededRandom, token, transactionId, type Random } from './core/ids.js';
 import type { Merchant, Merchants } from './core/merchant.js';
-import type { Channel, Order, OrderEvent, Payment } from './core/order.js';
+import type { Channel, Order, OrderEvent, PayerMishap, Payment } from './core/order.js';
 import { CLOSE_WINDOW_DAYS, DEFAULT_ORDER_TTL_SECONDS, DEVICE_PAYS_AT_ONCE, OPENID_CALLBACK_MAX_QUERY_PARAMS, ORDER_CODE_LENGTH, REVERSE_WINDOW_DAYS } from './core/protocol.js';
-import { diagnose, verify, type Params } from './core/sign.js';
+import { CREATE_ENDPOINTS, find, magicTokens, parseTokens, type Token } from './core/scenarios.js';
+import type { Params } from './core/sign.js';
 import { parseCompactTime } from './core/time.js';
 import { isExpired, transition } from './core/transitions.js';
 
@@ -22,22 +25,26 @@ export type QueryEndpoint = 'user' | 'info' | 'bank' | 'complaint' | 'iplist';
 const ORDERS = 'orders';
 const DAY_MS = 86_400_000;
 
+/** What the notify engine hears from the gateway. */
+export interface OrderEvents {
+  paid(order: Order, tokens: Token[]): Promise<void>;
+  checked(order: Order): Promise<void>;
+  later(order: Order): Promise<void>;
+}
+
 export interface GatewayOptions {
   store: Store;
   merchants: Merchants;
-  clock: Clock;
+  clock: SandboxClock;
+  scenarios: ScenarioBook;
+  events?: OrderEvents;
   random?: Random;
   /** Refuse a second order with the same out_trade_no (PAYJS seems to accept it, §17). */
   uniqueOutTradeNo?: boolean;
-  /** Also accept lower-case hex and the drop-zero variant of a signature (§19.2). */
+  /** Let the reserved amounts of MAGIC_AMOUNTS choose outcomes (default true). */
+  magicAmounts?: boolean;
   lenientSign?: boolean;
-  /** Called with each sign mismatch, for the request log. */
   onSignError?: (endpoint: Endpoint, debug: string) => void;
-}
-
-interface Authorized {
-  fields: Fields;
-  merchant: Merchant;
 }
 
 /** The payer every sandbox uses unless a page picks another: one fixed openid. */
@@ -50,8 +57,9 @@ export const DEFAULT_PAYER_OPENID = newOpenid(seededRandom('payjs-sandbox defaul
 export class Gateway {
   readonly merchants: Merchants;
   private readonly store: Store;
-  private readonly clock: Clock;
+  private readonly clock: SandboxClock;
   private readonly random: Random;
+  private readonly auth: Authorizer;
   private readonly byCode = new Map<string, string>();
   private readonly outTradeNos = new Set<string>();
 
@@ -60,25 +68,55 @@ export class Gateway {
     this.merchants = options.merchants;
     this.clock = options.clock;
     this.random = options.random ?? Math.random;
-    for (const order of this.store.values<Order>(ORDERS)) this.index(order);
+    this.auth = new Authorizer(options);
+    for (const order of this.store.values<Order>(ORDERS)) {
+      this.index(order);
+      if (order.status === 'unpaid') this.scheduleUnpaid(order);
+    }
+  }
+
+  // --- scenarios -----------------------------------------------------------------------------
+
+  /** The scenario of one API call: the header's tokens, a magic amount's, and the control API's
+   * matching rules (which this uses up). Unknown tokens are refused. */
+  scenarioFor(endpoint: Endpoint, params: Params, header?: string): Token[] {
+    const tokens = parseTokens(header);
+    const scalar = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+    const order = scalar(params.payjs_order_id) ? this.store.get<Order>(ORDERS, scalar(params.payjs_order_id)!) : undefined;
+    const fee = scalar(params.total_fee);
+    if (CREATE_ENDPOINTS.includes(endpoint) && this.options.magicAmounts !== false) tokens.push(...magicTokens(fee));
+    tokens.push(...this.options.scenarios.take({
+      endpoint,
+      mchid: scalar(params.mchid) ?? order?.mchid,
+      out_trade_no: scalar(params.out_trade_no) ?? order?.out_trade_no,
+      total_fee: fee !== undefined ? Number(fee) : order?.total_fee,
+    }));
+    return tokens;
   }
 
   // --- the PAYJS API -----------------------------------------------------------------------
 
   /** native, micropay, jsapi, cashier, mweb, facepay: a new order and its answer. */
-  async create(endpoint: CreateEndpoint, params: Params, base: string): Promise<{ order: Order; answer: Params }> {
-    const { fields, merchant } = this.authorize(endpoint, params);
+  async create(endpoint: CreateEndpoint, params: Params, base: string, tokens: Token[] = []): Promise<{ order: Order; answer: Params }> {
+    const now = this.clock.now();
+    const { fields, merchant } = this.auth.merchantCall(endpoint, params, now);
     const dedupe = `${merchant.mchid}\u0000${fields.out_trade_no}`;
     if (this.options.uniqueOutTradeNo && this.outTradeNos.has(dedupe)) throw new PayjsError('DUPLICATE_OUT_TRADE_NO', [fields.out_trade_no]);
-    const now = this.clock.now();
-    let order = this.newOrder(endpoint, fields, merchant, now);
-    // micropay and facepay charge the payer at once (payjs-api.md §6, §10).
-    if (DEVICE_PAYS_AT_ONCE && (endpoint === 'micropay' || endpoint === 'facepay')) order = transition(order, 'pay', now, this.payment(order, now)).order;
+    let order = this.newOrder(endpoint, fields, merchant, now, tokens);
+    const device = endpoint === 'micropay' || endpoint === 'facepay';
+    const password = endpoint === 'micropay' ? find(tokens, 'micropay=password') : undefined;
+    // micropay and facepay charge the payer at once (payjs-api.md §6, §10), unless the payer must
+    // first type a password.
+    if (DEVICE_PAYS_AT_ONCE && device && !password) order = transition(order, 'pay', now, this.payment(order, now)).order;
     await this.save(order);
+    if (order.status === 'paid') await this.options.events?.paid(order, this.tokensOf(order));
+    else this.scheduleUnpaid(order);
+    if (find(tokens, 'pay=auto') && find(tokens, 'pay=auto')!.arg === undefined && order.status === 'unpaid') order = await this.pay(order.payjs_order_id);
     const echo = { total_fee: params.total_fee, out_trade_no: params.out_trade_no };
     const key = merchant.key;
     const answer =
-      endpoint === 'native' ? answers.nativeAnswer(order, echo, base, key)
+      password ? answers.micropayPasswordAnswer(order, echo, key)
+      : endpoint === 'native' ? answers.nativeAnswer(order, echo, base, key)
       : endpoint === 'jsapi' ? answers.jsapiAnswer(order, token(this.random, 16), now, key)
       : endpoint === 'mweb' ? answers.mwebAnswer(order, base, key)
       : answers.deviceAnswer(order, echo, key);
@@ -86,32 +124,34 @@ export class Gateway {
   }
 
   async check(params: Params): Promise<Params> {
-    const { order, merchant } = await this.authorizeOrder('check', params);
+    const { order, merchant } = await this.auth.orderCall('check', params, this.clock.now(), (id) => this.order(id));
+    // A successful check of a paid order stops the notify retries (payjs-api.md §14).
+    if (order.paid_at !== undefined) await this.options.events?.checked(order);
     return answers.checkAnswer(order, merchant.key);
   }
 
   async close(params: Params): Promise<Params> {
-    const { order, merchant } = await this.authorizeOrder('close', params);
+    const { order, merchant } = await this.auth.orderCall('close', params, this.clock.now(), (id) => this.order(id));
     this.within(order, CLOSE_WINDOW_DAYS, '关闭');
     return answers.closeAnswer(await this.apply(order, 'close'), merchant.key);
   }
 
   /** Whatever the state: a paid order is refunded, an unpaid one closed (payjs-api.md §15.3). */
   async reverse(params: Params): Promise<Params> {
-    const { order, merchant } = await this.authorizeOrder('reverse', params);
+    const { order, merchant } = await this.auth.orderCall('reverse', params, this.clock.now(), (id) => this.order(id));
     this.within(order, REVERSE_WINDOW_DAYS, '撤销');
     return answers.closeAnswer(await this.apply(order, 'reverse'), merchant.key);
   }
 
   async refund(params: Params): Promise<Params> {
-    const { order, merchant } = await this.authorizeOrder('refund', params);
+    const { order, merchant } = await this.auth.orderCall('refund', params, this.clock.now(), (id) => this.order(id));
     if (order.status === 'refunded') return answers.alreadyRefundedAnswer(order);
     return answers.refundAnswer(await this.apply(order, 'refund'), merchant.key);
   }
 
   /** info, user, bank, complaint, iplist: deterministic fake data for the merchant. */
   query(endpoint: QueryEndpoint, params: Params): Params {
-    const { fields, merchant } = this.authorize(endpoint, params);
+    const { fields, merchant } = this.auth.merchantCall(endpoint, params, this.clock.now());
     const data =
       endpoint === 'info' ? merchantInfo(merchant)
       : endpoint === 'user' ? wechatUser(fields.openid)
@@ -121,14 +161,9 @@ export class Gateway {
     return answers.merchantAnswer(data, merchant.key);
   }
 
-  /** `/api/openid`: where the browser goes next, `callback_url` with `openid` added (§13). The
-   * sign is checked only when one is sent: most clients send none. */
+  /** `/api/openid`: where the browser goes next, `callback_url` with `openid` added (§13). */
   openidRedirect(params: Params, openid = DEFAULT_PAYER_OPENID): string {
-    const fields = readFields(params);
-    requirePresent('openid', fields);
-    const merchant = this.merchants.require(fields.mchid);
-    if (fields.sign) this.verifySign('openid', params, merchant, true);
-    checkFormats('openid', fields, this.clock.now(), params);
+    const { fields } = this.auth.openidCall(params, this.clock.now());
     let url: URL;
     try {
       url = new URL(fields.callback_url);
@@ -153,7 +188,20 @@ export class Gateway {
     const payment = this.payment(payer?.openid ? { ...order, openid: payer.openid } : order, now);
     const { order: paid } = transition(order, 'pay', now, payment);
     await this.save(paid);
+    await this.options.events?.paid(paid, this.tokensOf(paid));
     return paid;
+  }
+
+  /** The payer's choice on a pay page: `pay` pays unless the order's scenario makes it fail or
+   * cancel (`pay=fail`, `pay=cancel`); `fail` and `cancel` leave the order unpaid. */
+  async payerAction(payjsOrderId: string, action: 'pay' | 'fail' | 'cancel', payer?: { openid?: string }): Promise<{ order: Order; outcome: 'paid' | 'failed' | 'cancelled' }> {
+    const order = await this.order(payjsOrderId);
+    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    const tokens = this.tokensOf(order);
+    const outcome = action === 'fail' || find(tokens, 'pay=fail') ? 'failed' : action === 'cancel' || find(tokens, 'pay=cancel') ? 'cancelled' : 'paid';
+    if (outcome === 'paid') return { order: await this.pay(payjsOrderId, payer), outcome };
+    if (order.status !== 'unpaid') transition(order, 'pay', this.clock.now()); // refuses as pay would
+    return { order: await this.record(order, outcome === 'failed' ? 'pay_failed' : 'pay_cancelled'), outcome };
   }
 
   /** An order as it stands now (an unpaid order past its expiry is closed first). */
@@ -179,14 +227,22 @@ export class Gateway {
     return all.sort((a, b) => b.created_at - a.created_at);
   }
 
+  /** Forgets every order. */
+  async reset(): Promise<void> {
+    this.byCode.clear();
+    this.outTradeNos.clear();
+    await this.store.clear(ORDERS);
+  }
+
   // --- inside ------------------------------------------------------------------------------
 
-  private newOrder(endpoint: CreateEndpoint, given: Fields, merchant: Merchant, now: number): Order {
+  private newOrder(endpoint: CreateEndpoint, given: Fields, merchant: Merchant, now: number, tokens: Token[]): Order {
     let id = payjsOrderId(now, this.random);
     while (this.store.get(ORDERS, id)) id = payjsOrderId(now, this.random);
     // Only the fields this endpoint takes shape the order (a `type` sent to jsapi is just signed).
     const f = Object.fromEntries(Object.entries(given).filter(([k]) => takes(endpoint, k))) as Fields;
     const options = Object.fromEntries(['auto', 'hide', 'logo', 'no_credit'].filter((k) => f[k]).map((k) => [k, f[k]]));
+    const scenario = tokens.filter((t) => t.group !== 'api').map((t) => t.text);
     return {
       payjs_order_id: id,
       mchid: merchant.mchid,
@@ -205,7 +261,26 @@ export class Gateway {
       code: this.newCode(),
       options: Object.keys(options).length ? options : undefined,
       history: [{ event: 'create', at: now, status: 'unpaid' }],
+      scenario: scenario.length ? scenario : undefined,
     };
+  }
+
+  private tokensOf(order: Order): Token[] {
+    return parseTokens(order.scenario);
+  }
+
+  /** An unpaid order closes at its expiry; `pay=auto:<s>` and `micropay=password:<s>` pay it
+   * after s seconds of sandbox time. Both are clock tasks, set again after a restart. */
+  private scheduleUnpaid(order: Order): void {
+    const id = order.payjs_order_id;
+    this.clock.at(order.expires_at, () => this.order(id));
+    const tokens = this.tokensOf(order);
+    const delayed = find(tokens, 'pay=auto')?.arg ?? (order.channel === 'micropay' ? find(tokens, 'micropay=password')?.arg : undefined);
+    if (delayed !== undefined) {
+      this.clock.at(order.created_at + delayed * 1000, async () => {
+        if ((await this.order(id))?.status === 'unpaid') await this.pay(id);
+      });
+    }
   }
 
   private newCode(): string {
@@ -225,7 +300,16 @@ export class Gateway {
 
   private async apply(order: Order, event: OrderEvent): Promise<Order> {
     const { order: next, changed } = transition(order, event, this.clock.now());
-    if (changed) await this.save(next);
+    if (changed) {
+      await this.save(next);
+      if (next.paid_at !== undefined) await this.options.events?.later(next);
+    }
+    return next;
+  }
+
+  private async record(order: Order, mishap: PayerMishap): Promise<Order> {
+    const next = { ...order, history: [...order.history, { event: mishap, at: this.clock.now(), status: order.status }] };
+    await this.save(next);
     return next;
   }
 
@@ -252,45 +336,5 @@ export class Gateway {
     if (!name) throw new PayjsError('INVALID_PARAM', ['bank', `unknown bank code; the sandbox knows ${Object.keys(BANKS).join(', ')}`]);
     return name;
   }
-
-  /** Shape, required fields, merchant, signature, then formats: the order PAYJS checks in is
-   * unknown; this one reports a wrong signature before the finer points of the values. */
-  private authorize(endpoint: Endpoint, params: Params): Authorized {
-    const fields = readFields(params);
-    requirePresent(endpoint, fields);
-    const merchant = this.merchants.require(fields.mchid);
-    this.verifySign(endpoint, params, merchant, true);
-    checkFormats(endpoint, fields, this.clock.now(), params);
-    return { fields, merchant };
-  }
-
-  /** check/close/reverse/refund: `mchid` is optional; when given it must own the order. */
-  private async authorizeOrder(endpoint: OrderEndpoint, params: Params): Promise<{ order: Order; merchant: Merchant }> {
-    const fields = readFields(params);
-    requirePresent(endpoint, fields);
-    const id = fields.payjs_order_id;
-    const named = fields.mchid ? this.merchants.require(fields.mchid) : undefined;
-    const order = await this.order(id);
-    if (!order || (named && named.mchid !== order.mchid)) throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40)]);
-    const merchant = this.merchants.require(order.mchid);
-    // Signed with another merchant's key and no mchid: to that merchant the order does not exist.
-    if (!named && !verify(params, merchant.key, { lenient: this.options.lenientSign })
-      && this.merchants.list().some((m) => m !== merchant && verify(params, m.key))) {
-      throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40)]);
-    }
-    // Without mchid the caller has not shown whose key it holds: the expected sign stays hidden.
-    this.verifySign(endpoint, params, merchant, named !== undefined);
-    checkFormats(endpoint, fields, this.clock.now(), params);
-    return { order, merchant };
-  }
-
-  private verifySign(endpoint: Endpoint, params: Params, merchant: Merchant, showExpected: boolean): void {
-    if (params.sign === undefined || params.sign === null || params.sign === '') throw new PayjsError('SIGN_MISSING');
-    if (verify(params, merchant.key, { lenient: this.options.lenientSign })) return;
-    const d = diagnose(params, merchant.key, this.merchants.list());
-    const expected = showExpected ? d.expected : '(send mchid to see the expected sign)';
-    const debug = JSON.stringify({ endpoint, canonical: d.canonical, expected, received: d.received, cause: d.cause });
-    this.options.onSignError?.(endpoint, debug);
-    throw new PayjsError('SIGN_ERROR', [`${d.cause}; the sandbox signed "${d.canonical}" and got ${expected}`], debug);
-  }
 }
+

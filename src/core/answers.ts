@@ -1,6 +1,6 @@
 import { beijingTime } from './time.js';
 import { codeUrl, h5Url, prepayId, qrcodeUrl } from './links.js';
-import { ALREADY_REFUNDED_MSG, CHECK_STATUS, JSAPI_APPID, SUCCESS_MSG, UNPAID_PLACEHOLDER } from './protocol.js';
+import { ALREADY_REFUNDED_MSG, CHECK_STATUS, JSAPI_APPID, JSAPI_SIGN_TYPE, MICROPAY_PASSWORD_MSG, SUCCESS_MSG, UNPAID_PLACEHOLDER } from './protocol.js';
 import { orderedBody, sign, signedBody, type Params, type ParamValue } from './sign.js';
 import type { Order } from './order.js';
 
@@ -27,10 +27,15 @@ export function deviceAnswer(order: Order, echo: Echo, key: string): Params {
   return signedBody({ ...ok, ...echo, payjs_order_id: order.payjs_order_id }, key);
 }
 
+/** micropay waiting for the payer's password: `return_code: 0` with the order id (§6). */
+export function micropayPasswordAnswer(order: Order, echo: Echo, key: string): Params {
+  return signedBody({ return_code: 0, return_msg: MICROPAY_PASSWORD_MSG, msg: MICROPAY_PASSWORD_MSG, ...echo, payjs_order_id: order.payjs_order_id }, key);
+}
+
 /** The `jsapi` object handed to `WeixinJSBridge.invoke('getBrandWCPayRequest', …)`; its appId and
  * paySign are the sandbox's (payjs-api.md §7 [UNK]). */
 export function jsapiAnswer(order: Order, nonceStr: string, now: number, key: string): Params {
-  const pay = { appId: JSAPI_APPID, nonceStr, package: `prepay_id=${prepayId(order)}`, signType: 'MD5', timeStamp: String(Math.floor(now / 1000)) };
+  const pay = { appId: JSAPI_APPID, nonceStr, package: `prepay_id=${prepayId(order)}`, signType: JSAPI_SIGN_TYPE, timeStamp: String(Math.floor(now / 1000)) };
   const jsapi = { ...pay, paySign: sign(pay, key) };
   return signedBody({ ...ok, payjs_order_id: order.payjs_order_id, jsapi }, key);
 }

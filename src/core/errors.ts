@@ -23,6 +23,7 @@ const MESSAGES = {
   BODY_TOO_LARGE: (limit: string) => `请求体过大 (the request body is over ${limit})`,
   NOT_FOUND: (what: string) => `不存在 (${what})`,
   METHOD_NOT_ALLOWED: (path: string) => `请求方法错误 (use GET or POST for ${path})`,
+  UNKNOWN_SCENARIO: (token: string, known: string) => `未知的沙箱场景：${token} (the sandbox knows ${known})`,
   STORAGE_FAILED: (why: string) => `存储失败 (the sandbox could not record the change: ${why})`,
 } as const;
 
@@ -33,7 +34,7 @@ const CONTROL_STATUS: Record<ErrorCode, number> = {
   MISSING_PARAM: 400, INVALID_PARAM: 400, PARAM_TOO_LONG: 400, BAD_AMOUNT: 400, UNKNOWN_MCHID: 404,
   SIGN_MISSING: 400, SIGN_ERROR: 400, ORDER_NOT_FOUND: 404, ORDER_PAID: 409, ORDER_CLOSED: 409,
   ORDER_REFUNDED: 409, ORDER_UNPAID: 409, ORDER_TOO_OLD: 409, DUPLICATE_OUT_TRADE_NO: 409,
-  BAD_BODY: 400, BODY_TOO_LARGE: 413, NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, STORAGE_FAILED: 500,
+  BAD_BODY: 400, BODY_TOO_LARGE: 413, NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, UNKNOWN_SCENARIO: 400, STORAGE_FAILED: 500,
 };
 
 /** A refusal the sandbox answers with PAYJS's failure envelope; `debug` goes to a response header. */

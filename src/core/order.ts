@@ -8,9 +8,12 @@ export type OrderStatus = 'unpaid' | 'paid' | 'refunded' | 'closed';
 /** What can happen to an order; `transitions.ts` says what each does in each status. */
 export type OrderEvent = 'pay' | 'close' | 'expire' | 'reverse' | 'refund';
 
+/** What the payer did on a pay page when the order did not get paid (recorded, no state change). */
+export type PayerMishap = 'pay_failed' | 'pay_cancelled';
+
 /** One line of an order's timeline. */
 export interface OrderHistoryEntry {
-  event: OrderEvent | 'create';
+  event: OrderEvent | PayerMishap | 'create';
   at: number;
   status: OrderStatus;
 }
@@ -41,6 +44,8 @@ export interface Order {
   /** Cashier display options as sent (`auto`, `hide`, `logo`), and `no_credit`. */
   options?: Record<string, string>;
   history: OrderHistoryEntry[];
+  /** Scenario tokens chosen at creation that shape what happens next (`pay=…`, `notify=…`). */
+  scenario?: string[];
 }
 
 /** What a payment adds to an order. */

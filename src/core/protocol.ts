@@ -75,3 +75,16 @@ export const ALIPAY_TRADE_NO_INFIX = '22001';
 /** close refuses an order that is already closed; reverse and a second refund are accepted
  * (the table in transitions.ts) [UNK]. reverse works on every channel, not only micropay and
  * facepay as the doc advises (§15.3) [INF]. */
+
+/** The notify ladder: seconds after the payment of each attempt (payjs-api.md §14) [DOC]. */
+export const NOTIFY_LADDER_SECONDS = [0, 15, 30, 180, 1800, 3600] as const;
+
+/** The merchant has 3 s to answer a notify; HTTP 200 means delivered (§14) [DOC]. */
+export const NOTIFY_TIMEOUT_MS = 3000;
+
+/** What `notify=extra-fields` adds to a notify [INVENTED]: PAYJS warns that fields may be added. */
+export const NOTIFY_EXTRA_FIELDS = { bank_type: 'CMB_DEBIT', is_subscribe: 'Y' } as const;
+
+/** micropay waiting for the payer's password answers this, `return_code: 0`, with the order's
+ * `payjs_order_id` (§6) [SDK]; the sandbox also echoes `out_trade_no`/`total_fee` and signs it. */
+export const MICROPAY_PASSWORD_MSG = '需要用户输入支付密码';

@@ -4,6 +4,16 @@ import type { CreateEndpoint, Gateway, OrderEndpoint, QueryEndpoint } from '../g
 import { cashierUrl } from '../core/links.js';
 import { parseParams } from './params.js';
 import { PayjsError } from '../core/errors.js';
+import type { Endpoint } from '../core/fields.js';
+import type { Token } from '../core/scenarios.js';
+import { SCENARIO_HEADER, withFaults } from './faults.js';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The scenario of this API call. */
+    tokens: Token[];
+  }
+}
 
 const CREATE: CreateEndpoint[] = ['native', 'micropay', 'jsapi', 'mweb', 'facepay'];
 const BY_ORDER: OrderEndpoint[] = ['check', 'close', 'reverse', 'refund'];
@@ -19,17 +29,18 @@ export const baseUrl = (ctx: Context, fallback: () => string) => (ctx.host ? `${
 export function apiRoutes(gateway: Gateway, fallbackUrl: () => string): Router {
   const router = new Router({ prefix: '/api' });
   const route = (name: string, handle: (ctx: Context) => Promise<void> | void) => {
-    const guarded = (ctx: Context) => {
+    const guarded = async (ctx: Context) => {
       // koa-router answers HEAD with the GET route; a HEAD must not create an order.
       if (ctx.method === 'HEAD') throw new PayjsError('METHOD_NOT_ALLOWED', [ctx.path]);
-      return handle(ctx);
+      ctx.state.tokens = gateway.scenarioFor(name as Endpoint, ctx.state.params, ctx.get(SCENARIO_HEADER) || undefined);
+      await withFaults(ctx, ctx.state.tokens, () => handle(ctx));
     };
     router.get(`/${name}`, parseParams, guarded);
     router.post(`/${name}`, parseParams, guarded);
   };
   for (const e of CREATE) {
     route(e, async (ctx) => {
-      ctx.body = (await gateway.create(e, ctx.state.params, baseUrl(ctx, fallbackUrl))).answer;
+      ctx.body = (await gateway.create(e, ctx.state.params, baseUrl(ctx, fallbackUrl), ctx.state.tokens)).answer;
     });
   }
   for (const e of BY_ORDER) {
@@ -45,7 +56,7 @@ export function apiRoutes(gateway: Gateway, fallbackUrl: () => string): Router {
   // The cashier is opened by the payer's browser: a valid request goes on to the pay page (§11).
   route('cashier', async (ctx) => {
     const base = baseUrl(ctx, fallbackUrl);
-    const { order } = await gateway.create('cashier', ctx.state.params, base);
+    const { order } = await gateway.create('cashier', ctx.state.params, base, ctx.state.tokens);
     ctx.redirect(cashierUrl(base, order));
   });
   route('openid', (ctx) => {

@@ -1,5 +1,8 @@
 import Koa from 'koa';
+import type { SandboxClock } from '../clock.js';
 import type { Gateway } from '../gateway.js';
+import type { Notifier } from '../notify/notifier.js';
+import type { ScenarioBook } from '../scenario-book.js';
 import { PayjsError } from '../core/errors.js';
 import { API_ENDPOINTS, apiRoutes } from './api-routes.js';
 import { controlRoutes } from './control-routes.js';
@@ -8,17 +11,23 @@ import { pageRoutes } from './page-routes.js';
 
 export interface AppOptions {
   gateway: Gateway;
+  notifier: Notifier;
+  scenarios: ScenarioBook;
+  clock: SandboxClock;
+  /** Forgets every order, notify and scenario rule. */
+  reset: () => Promise<void>;
   /** The sandbox's own URL, for links when a request carries no Host header. */
   url: () => string;
   log: (line: string) => void;
 }
 
 /** The HTTP app: the PAYJS surface at /api/*, the pay pages, and the control API at /__sandbox/. */
-export function createApp({ gateway, url, log }: AppOptions): Koa {
+export function createApp(options: AppOptions): Koa {
+  const { gateway, url, log } = options;
   const app = new Koa();
   app.silent = true;
   app.use(errorBoundary(log));
-  for (const router of [apiRoutes(gateway, url), pageRoutes(gateway), controlRoutes(gateway)]) {
+  for (const router of [apiRoutes(gateway, url), pageRoutes(gateway), controlRoutes(options)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -6,6 +6,8 @@ export interface JournalEntry {
   c: string;
   k: string;
   v?: unknown;
+  /** True for a change that empties the whole collection. */
+  clear?: true;
 }
 
 /** What reading a journal found. */

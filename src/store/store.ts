@@ -21,6 +21,8 @@ export interface Store {
    * state that a change still on its way to the journal produced. */
   sync(): Promise<void>;
   delete(collection: string, key: string): Promise<void>;
+  /** Empties a collection. */
+  clear(collection: string): Promise<void>;
   /** Rewrites the lowdb document and empties the journal. */
   compact(): Promise<void>;
   /** Waits for every write, compacts, and releases the file. */
@@ -86,7 +88,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     }
     for (const e of report.entries) {
       if (e.s <= db.data.seq) continue;
-      apply(db.data, e.c, e.k, e.v);
+      if (e.clear) db.data.collections[e.c] = {};
+      else apply(db.data, e.c, e.k, e.v);
       db.data.seq = e.s;
       replayed++;
     }
@@ -140,11 +143,16 @@ class DocStore implements Store {
     return this.change(collection, key, undefined);
   }
 
-  private change(c: string, k: string, v: unknown): Promise<void> {
-    apply(this.doc, c, k, v);
+  clear(collection: string): Promise<void> {
+    return this.change(collection, '', undefined, true);
+  }
+
+  private change(c: string, k: string, v: unknown, clear?: true): Promise<void> {
+    if (clear) this.doc.collections[c] = {};
+    else apply(this.doc, c, k, v);
     const s = ++this.doc.seq;
     if (!this.journal) return Promise.resolve();
-    const written = this.journal.append({ s, c, k, v });
+    const written = this.journal.append(clear ? { s, c, k, clear } : { s, c, k, v });
     // Lines are written in order, so the last one written means all earlier ones are too.
     this.lastWrite = written.catch(() => {});
     if (this.journal.bytes > this.compactAtBytes) void this.compact().catch(() => {});

@@ -1,0 +1,72 @@
+import { PayjsError } from './core/errors.js';
+import { checkFormats, readFields, requirePresent, type Endpoint, type Fields } from './core/fields.js';
+import type { Merchant, Merchants } from './core/merchant.js';
+import type { Order } from './core/order.js';
+import { diagnose, verify, type Params } from './core/sign.js';
+
+export interface AuthorizerOptions {
+  merchants: Merchants;
+  /** Also accept lower-case hex and the drop-zero variant of a signature (§19.2). */
+  lenientSign?: boolean;
+  /** Called with each sign mismatch, for the request log. */
+  onSignError?: (endpoint: Endpoint, debug: string) => void;
+}
+
+/**
+ * Who is calling and whether they may: the shape of the request, its required fields, the
+ * merchant, the signature, then the formats. The order PAYJS checks in is unknown; this one
+ * reports a wrong signature before the finer points of the values.
+ */
+export class Authorizer {
+  constructor(private readonly options: AuthorizerOptions) {}
+
+  /** A call that names its merchant (create, info, user, …). */
+  merchantCall(endpoint: Endpoint, params: Params, now: number): { fields: Fields; merchant: Merchant } {
+    const fields = readFields(params);
+    requirePresent(endpoint, fields);
+    const merchant = this.options.merchants.require(fields.mchid);
+    this.verifySign(endpoint, params, merchant, true);
+    checkFormats(endpoint, fields, now, params);
+    return { fields, merchant };
+  }
+
+  /** `/api/openid`: the sign is checked only when one is sent (most clients send none, §13). */
+  openidCall(params: Params, now: number): { fields: Fields; merchant: Merchant } {
+    const fields = readFields(params);
+    requirePresent('openid', fields);
+    const merchant = this.options.merchants.require(fields.mchid);
+    if (fields.sign) this.verifySign('openid', params, merchant, true);
+    checkFormats('openid', fields, now, params);
+    return { fields, merchant };
+  }
+
+  /** check/close/reverse/refund: `mchid` is optional; when given it must own the order. */
+  async orderCall(endpoint: Endpoint, params: Params, now: number, load: (id: string) => Promise<Order | undefined>): Promise<{ order: Order; merchant: Merchant }> {
+    const { merchants, lenientSign } = this.options;
+    const fields = readFields(params);
+    requirePresent(endpoint, fields);
+    const id = fields.payjs_order_id;
+    const named = fields.mchid ? merchants.require(fields.mchid) : undefined;
+    const order = await load(id);
+    if (!order || (named && named.mchid !== order.mchid)) throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40)]);
+    const merchant = merchants.require(order.mchid);
+    // Signed with another merchant's key and no mchid: to that merchant the order does not exist.
+    if (!named && !verify(params, merchant.key, { lenient: lenientSign }) && merchants.list().some((m) => m !== merchant && verify(params, m.key))) {
+      throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40)]);
+    }
+    // Without mchid the caller has not shown whose key it holds: the expected sign stays hidden.
+    this.verifySign(endpoint, params, merchant, named !== undefined);
+    checkFormats(endpoint, fields, now, params);
+    return { order, merchant };
+  }
+
+  private verifySign(endpoint: Endpoint, params: Params, merchant: Merchant, showExpected: boolean): void {
+    if (params.sign === undefined || params.sign === null || params.sign === '') throw new PayjsError('SIGN_MISSING');
+    if (verify(params, merchant.key, { lenient: this.options.lenientSign })) return;
+    const d = diagnose(params, merchant.key, this.options.merchants.list());
+    const expected = showExpected ? d.expected : '(send mchid to see the expected sign)';
+    const debug = JSON.stringify({ endpoint, canonical: d.canonical, expected, received: d.received, cause: d.cause });
+    this.options.onSignError?.(endpoint, debug);
+    throw new PayjsError('SIGN_ERROR', [`${d.cause}; the sandbox signed "${d.canonical}" and got ${expected}`], debug);
+  }
+}

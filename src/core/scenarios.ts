@@ -1,0 +1,190 @@
+import { PayjsError } from './errors.js';
+
+/**
+ * Scenarios: outcomes and delivery behaviours as data. One vocabulary of tokens
+ * (`group=mode[:arg]`) serves the three ways to choose them: the X-Payjs-Sandbox-Scenario
+ * header, magic amounts, and rules added through the control API.
+ */
+
+export type Group = 'pay' | 'notify' | 'micropay' | 'api';
+
+/** How a token's argument is read. */
+type Arg = 'none' | 'seconds?' | 'seconds' | 'count' | 'ms' | 'status';
+
+interface Definition {
+  arg: Arg;
+  meaning: string;
+}
+
+/** The vocabulary, in the order of the README's table. */
+export const VOCABULARY: Record<string, Definition> = {
+  'pay=auto': { arg: 'seconds?', meaning: 'the payer pays at once, or after <s> seconds of sandbox time' },
+  'pay=fail': { arg: 'none', meaning: "the payer's Pay on a pay page fails; the order stays unpaid" },
+  'pay=cancel': { arg: 'none', meaning: 'the payer cancels on the pay page; the order stays unpaid' },
+  'notify=never': { arg: 'none', meaning: 'no notify is sent for the order' },
+  'notify=late': { arg: 'seconds', meaning: 'the first notify comes <s> seconds late (the whole ladder shifts)' },
+  'notify=duplicate': { arg: 'count', meaning: 'the first notify is sent <n> times, the same signed body each time' },
+  'notify=forged': { arg: 'none', meaning: 'notifies carry a sign that does not verify: the merchant must reject them' },
+  'notify=extra-fields': { arg: 'none', meaning: 'notifies carry unknown fields, signed, as PAYJS warns it may add' },
+  'notify=replay': { arg: 'none', meaning: 'the first notify arrives again after a later event (refund, reverse)' },
+  'notify=fail': { arg: 'none', meaning: 'the attempt is lost on the way: counted as failed and retried on the ladder' },
+  'micropay=password': { arg: 'seconds?', meaning: 'micropay answers 需要用户输入支付密码; paid after <s> seconds, or never' },
+  'api=delay': { arg: 'ms', meaning: 'the call is answered <ms> milliseconds late' },
+  'api=status': { arg: 'status', meaning: 'the call is answered with HTTP <code> and not carried out' },
+  'api=hang': { arg: 'none', meaning: 'the call is carried out and never answered' },
+  'api=malformed': { arg: 'none', meaning: 'the call is carried out and answered with broken JSON' },
+};
+
+/** One parsed token. */
+export interface Token {
+  group: Group;
+  /** `pay=auto`, `notify=late`, … */
+  name: string;
+  arg?: number;
+  /** As written: `notify=late:30`. */
+  text: string;
+}
+
+/** Amounts (fen) that choose an outcome, in the spirit of WeChat's sandbox cases (5.01 yuan, …).
+ * Every other amount behaves normally. */
+export const MAGIC_AMOUNTS: Record<number, string> = {
+  501: 'pay=auto',
+  502: 'pay=fail',
+  503: 'pay=cancel',
+  504: 'pay=auto,notify=never',
+  505: 'pay=auto,notify=late:60',
+  506: 'pay=auto,notify=duplicate:3',
+  507: 'pay=auto,notify=forged',
+  508: 'pay=auto,notify=extra-fields',
+  509: 'pay=auto:30',
+  510: 'micropay=password:10',
+  511: 'micropay=password',
+  512: 'api=status:500',
+  513: 'api=malformed',
+  514: 'pay=auto,notify=replay',
+};
+
+const known = () => Object.keys(VOCABULARY).map((n) => `${n}${argHint(VOCABULARY[n].arg)}`).join(', ');
+const argHint = (arg: Arg) => ({ none: '', 'seconds?': '[:<s>]', seconds: ':<s>', count: ':<n>', ms: ':<ms>', status: ':<code>' })[arg];
+
+/** Parses `pay=auto:5,notify=late:30` (or a list of such strings); refuses unknown tokens with the
+ * list of known ones. */
+export function parseTokens(input: string | string[] | undefined): Token[] {
+  if (input === undefined) return [];
+  const parts = (Array.isArray(input) ? input : [input]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+  return parts.map(parseToken);
+}
+
+function parseToken(text: string): Token {
+  const m = /^([a-z]+=[a-z-]+)(?::(.+))?$/.exec(text);
+  const def = m ? VOCABULARY[m[1]] : undefined;
+  if (!m || !def) throw new PayjsError('UNKNOWN_SCENARIO', [text.slice(0, 60), known()]);
+  const name = m[1];
+  const raw = m[2];
+  const bad = (why: string) => new PayjsError('UNKNOWN_SCENARIO', [`${text.slice(0, 60)} (${why})`, known()]);
+  if (def.arg === 'none') {
+    if (raw !== undefined) throw bad('takes no argument');
+    return { group: name.split('=')[0] as Group, name, text };
+  }
+  if (raw === undefined) {
+    if (def.arg === 'seconds?') return { group: name.split('=')[0] as Group, name, text };
+    throw bad('needs an argument');
+  }
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw bad('the argument must be a number');
+  const arg = Number(raw);
+  if (def.arg === 'count' && (!Number.isInteger(arg) || arg < 1 || arg > 100)) throw bad('the count must be 1 to 100');
+  if (def.arg === 'status' && (!Number.isInteger(arg) || arg < 100 || arg > 599)) throw bad('the status must be 100 to 599');
+  if (def.arg === 'ms' && arg > 600_000) throw bad('at most 600000 ms');
+  return { group: name.split('=')[0] as Group, name, arg, text };
+}
+
+/** The tokens a magic amount selects (none for ordinary amounts). */
+export function magicTokens(totalFee: string | undefined): Token[] {
+  const n = Number(totalFee);
+  return Object.hasOwn(MAGIC_AMOUNTS, n) ? parseTokens(MAGIC_AMOUNTS[n]) : [];
+}
+
+/** The first token called `name`, if any. */
+export const find = (tokens: readonly Token[], name: string) => tokens.find((t) => t.name === name);
+
+/** What a control-API rule matches on. `out_trade_no` is a pattern with `*` and `?`. */
+export interface Match {
+  mchid?: string;
+  out_trade_no?: string;
+  total_fee?: number;
+  /** A PAYJS endpoint (`native`, `check`, `refund`, …) or `notify`; absent: the create calls. */
+  endpoint?: string;
+  notify_url?: string;
+}
+
+/** What an event offers to be matched against. */
+export interface Subject {
+  endpoint: string;
+  mchid?: string;
+  out_trade_no?: string;
+  total_fee?: number;
+  notify_url?: string;
+}
+
+export const CREATE_ENDPOINTS = ['native', 'micropay', 'jsapi', 'cashier', 'mweb', 'facepay', 'miniprogram'];
+
+const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+
+/** Whether a rule's match covers an event. */
+export function matches(m: Match, s: Subject): boolean {
+  if (m.endpoint ? m.endpoint !== s.endpoint : !CREATE_ENDPOINTS.includes(s.endpoint)) return false;
+  if (m.mchid !== undefined && m.mchid !== s.mchid) return false;
+  if (m.total_fee !== undefined && m.total_fee !== s.total_fee) return false;
+  if (m.notify_url !== undefined && m.notify_url !== s.notify_url) return false;
+  if (m.out_trade_no !== undefined && (s.out_trade_no === undefined || !glob(m.out_trade_no).test(s.out_trade_no))) return false;
+  return true;
+}
+
+/** A control-API rule: the steps it hands out, one per matching event, and how often. */
+export interface Rule {
+  id: string;
+  match: Match;
+  /** Token texts of each step; a rule with one step and `remaining: null` applies forever. */
+  steps: string[][];
+  /** Matches left before the rule is spent; null for ever. */
+  remaining: number | null;
+  /** How many times it matched. */
+  used: number;
+}
+
+/** What a client posts to /__sandbox/scenarios or hands to `sandbox.use()`. */
+export interface RuleInput {
+  match?: Match;
+  tokens?: string | string[];
+  once?: boolean;
+  times?: number;
+  /** One entry per matching event, in order: `['notify=fail', 'notify=fail', '']`. */
+  sequence?: (string | string[])[];
+}
+
+/** Checks a rule input and turns it into a rule (tokens are validated here, once). */
+export function makeRule(id: string, input: RuleInput): Rule {
+  const match = { ...(input.match ?? {}) };
+  for (const [k, v] of Object.entries(match)) {
+    const ok = k === 'total_fee' ? Number.isInteger(v) : ['mchid', 'out_trade_no', 'endpoint', 'notify_url'].includes(k) && typeof v === 'string';
+    if (!ok) throw new PayjsError('INVALID_PARAM', [`match.${k}`, 'match takes mchid, out_trade_no (a * ? pattern), total_fee (a number), endpoint and notify_url']);
+  }
+  if (input.sequence !== undefined) {
+    if (!Array.isArray(input.sequence) || input.sequence.length === 0) throw new PayjsError('INVALID_PARAM', ['sequence', 'must be a non-empty list of token strings']);
+    const steps = input.sequence.map((s) => parseTokens(s).map((t) => t.text));
+    return { id, match, steps, remaining: steps.length, used: 0 };
+  }
+  const tokens = parseTokens(input.tokens).map((t) => t.text);
+  if (tokens.length === 0) throw new PayjsError('INVALID_PARAM', ['tokens', 'give the tokens of the scenario, e.g. "notify=late:30"']);
+  if (input.times !== undefined && (!Number.isInteger(input.times) || input.times < 1)) throw new PayjsError('INVALID_PARAM', ['times', 'must be a whole number ≥ 1']);
+  const remaining = input.once ? 1 : (input.times ?? null);
+  return { id, match, steps: [tokens], remaining, used: 0 };
+}
+
+/** The tokens a rule gives for its next match, and the rule after it (null once spent). */
+export function takeStep(rule: Rule): { tokens: Token[]; next: Rule | null } {
+  const step = rule.steps.length > 1 ? rule.steps[rule.used] : rule.steps[0];
+  const remaining = rule.remaining === null ? null : rule.remaining - 1;
+  const next = remaining === 0 ? null : { ...rule, remaining, used: rule.used + 1 };
+  return { tokens: parseTokens(step), next };
+}

@@ -1,0 +1,192 @@
+import type { SandboxClock } from '../clock.js';
+import type { ScenarioBook } from '../scenario-book.js';
+import type { Store } from '../store/store.js';
+import type { Merchants } from '../core/merchant.js';
+import type { Order } from '../core/order.js';
+import { dueAt, encodeBody, notifyFields, signNotify, type NotifyAttempt, type NotifyJob } from '../core/notify.js';
+import { find, parseTokens, type Token } from '../core/scenarios.js';
+import { createHttpTransport, type NotifyTransport } from './transport.js';
+
+const JOBS = 'notifies';
+
+/** An attempt with the order it belongs to, as tests and the control API see it. */
+export interface NotifyEvent extends NotifyAttempt {
+  payjs_order_id: string;
+  out_trade_no: string;
+  mchid: string;
+}
+
+export type NotifyPredicate = (event: NotifyEvent) => boolean;
+
+export interface NotifierOptions {
+  store: Store;
+  clock: SandboxClock;
+  merchants: Merchants;
+  scenarios: ScenarioBook;
+  /** How a notify travels; undici's keep-alive pool by default. */
+  transport?: NotifyTransport;
+}
+
+/**
+ * Delivers PAYJS's payment notify (payjs-api.md §14): a signed form POST to the order's
+ * notify_url at 0, 15, 30, 180, 1800 and 3600 s after the payment on the sandbox clock, until an
+ * HTTP 200, a successful check of the order, or the end of the ladder. Jobs are kept in the store,
+ * so after a restart the ladder resumes where it was.
+ */
+export class Notifier {
+  private readonly store: Store;
+  private readonly clock: SandboxClock;
+  private readonly transport: NotifyTransport;
+  private readonly ownTransport?: { close(): Promise<void> };
+  private readonly listeners = new Set<(e: NotifyEvent) => void>();
+
+  constructor(private readonly options: NotifierOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    if (options.transport) this.transport = options.transport;
+    else this.transport = this.ownTransport = createHttpTransport();
+    for (const job of this.store.values<NotifyJob>(JOBS)) if (job.state === 'pending') this.schedule(job);
+  }
+
+  /** An order became paid: start its ladder (no notify_url or `notify=never`: nothing). */
+  async paid(order: Order, tokens: Token[]): Promise<void> {
+    if (!order.notify_url || find(tokens, 'notify=never')) return;
+    const key = this.options.merchants.require(order.mchid).key;
+    const job: NotifyJob = {
+      payjs_order_id: order.payjs_order_id,
+      out_trade_no: order.out_trade_no,
+      mchid: order.mchid,
+      url: order.notify_url,
+      base_at: (order.paid_at ?? this.clock.now()) + (find(tokens, 'notify=late')?.arg ?? 0) * 1000,
+      next: 0,
+      state: 'pending',
+      tokens: tokens.filter((t) => t.group === 'notify').map((t) => t.text),
+      fields: notifyFields(order, key, { extraFields: !!find(tokens, 'notify=extra-fields'), forged: !!find(tokens, 'notify=forged') }),
+      attempts: [],
+    };
+    await this.store.put(JOBS, job.payjs_order_id, job);
+    this.schedule(job);
+  }
+
+  /** A successful check of a paid order stops the retries; the attempt in flight finishes. */
+  async checked(order: Order): Promise<void> {
+    const job = this.job(order.payjs_order_id);
+    if (!job || job.state !== 'pending') return;
+    job.state = 'checked';
+    await this.save(job);
+  }
+
+  /** A later event of a paid order: with `notify=replay`, the first notify arrives once more. */
+  async later(order: Order): Promise<void> {
+    const job = this.job(order.payjs_order_id);
+    if (!job || !job.tokens.includes('notify=replay') || job.attempts.some((a) => a.kind === 'replay')) return;
+    await this.send(job, 'replay', undefined, []);
+    await this.save(job);
+  }
+
+  /** Sends the notify of an order once more, now (the dashboard's resend). */
+  async resend(payjsOrderId: string): Promise<NotifyEvent | undefined> {
+    const job = this.job(payjsOrderId);
+    if (!job) return undefined;
+    const attempt = await this.send(job, 'manual', undefined, []);
+    if (attempt.delivered && job.state === 'pending') job.state = 'delivered';
+    await this.save(job);
+    return this.event(job, attempt);
+  }
+
+  job(payjsOrderId: string): NotifyJob | undefined {
+    return this.store.get<NotifyJob>(JOBS, payjsOrderId);
+  }
+
+  /** Every attempt, oldest first, optionally of one order. */
+  attempts(payjsOrderId?: string): NotifyEvent[] {
+    const jobs = payjsOrderId ? [this.job(payjsOrderId)].filter((j): j is NotifyJob => !!j) : this.store.values<NotifyJob>(JOBS);
+    return jobs.flatMap((j) => j.attempts.map((a) => this.event(j, a))).sort((a, b) => a.at - b.at || a.attempt - b.attempt);
+  }
+
+  /** Resolves with the first attempt, past or future, that satisfies `predicate`. */
+  waitFor(predicate: NotifyPredicate, timeoutMs: number): Promise<NotifyEvent> {
+    const seen = this.attempts().find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const listener = (e: NotifyEvent) => {
+        if (!predicate(e)) return;
+        cleanup();
+        resolve(e);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const recent = this.attempts().slice(-5).map((a) => `#${a.attempt} ${a.payjs_order_id} → ${a.status ?? a.error}`).join('; ');
+        reject(new Error(`waitForNotify: no matching notify within ${timeoutMs} ms (last attempts: ${recent || 'none'})`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+      };
+      this.listeners.add(listener);
+    });
+  }
+
+  /** Calls `listener` with every attempt from now on; returns the unsubscribe. */
+  onAttempt(listener: (e: NotifyEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Forgets every job (their clock tasks find nothing when they fall due). */
+  async reset(): Promise<void> {
+    await this.store.clear(JOBS);
+  }
+
+  async close(): Promise<void> {
+    await this.ownTransport?.close();
+  }
+
+  private schedule(job: NotifyJob): void {
+    const step = job.next;
+    const at = dueAt(job, step);
+    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step));
+  }
+
+  private async runStep(payjsOrderId: string, step: number): Promise<void> {
+    const job = this.job(payjsOrderId);
+    if (!job || job.state !== 'pending' || job.next !== step) return;
+    const rule = this.options.scenarios.take({ endpoint: 'notify', mchid: job.mchid, out_trade_no: job.out_trade_no, notify_url: job.url, total_fee: Number(job.fields.total_fee) });
+    const tokens = [...parseTokens(job.tokens), ...rule];
+    const copies = step === 0 ? (find(tokens, 'notify=duplicate')?.arg ?? 1) : 1;
+    let delivered = false;
+    for (let i = 0; i < copies; i++) delivered = (await this.send(job, i === 0 ? 'ladder' : 'duplicate', step, rule)).delivered || delivered;
+    if (job.state === 'pending') {
+      if (delivered) job.state = 'delivered';
+      else if (dueAt(job, step + 1) === null) job.state = 'exhausted';
+      else job.next = step + 1;
+    }
+    await this.save(job);
+    if (job.state === 'pending') this.schedule(job);
+  }
+
+  /** One POST, recorded with the job; `rule` tokens shape this attempt only. */
+  private async send(job: NotifyJob, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[]): Promise<NotifyAttempt> {
+    const forged = !!find(rule, 'notify=forged');
+    const extra = !!find(rule, 'notify=extra-fields');
+    const fields = forged || extra ? signNotify(job.fields, this.options.merchants.require(job.mchid).key, { forged, extraFields: extra }) : job.fields;
+    const body = encodeBody(fields);
+    const at = this.clock.now();
+    const delivery = find(rule, 'notify=fail')
+      ? { ms: 0, error: 'scenario' as const, detail: 'notify=fail: a scenario dropped this attempt on the way' }
+      : await this.transport(job.url, body);
+    const attempt: NotifyAttempt = { attempt: job.attempts.length + 1, kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };
+    job.attempts.push(attempt);
+    const event = this.event(job, attempt);
+    for (const listener of [...this.listeners]) listener(event);
+    return attempt;
+  }
+
+  private event(job: NotifyJob, attempt: NotifyAttempt): NotifyEvent {
+    return { ...attempt, payjs_order_id: job.payjs_order_id, out_trade_no: job.out_trade_no, mchid: job.mchid };
+  }
+
+  private save(job: NotifyJob): Promise<void> {
+    return this.store.put(JOBS, job.payjs_order_id, job);
+  }
+}

@@ -1,0 +1,79 @@
+import type { NotifyError } from '../core/notify.js';
+import { NOTIFY_TIMEOUT_MS } from '../core/protocol.js';
+
+/** What one POST to a notify_url came to: an answer, or a failure of the outside world. */
+export interface Delivery {
+  status?: number;
+  response?: string;
+  ms: number;
+  error?: NotifyError;
+  detail?: string;
+}
+
+/** Posts a form body to a URL; never throws. */
+export type NotifyTransport = (url: string, body: string) => Promise<Delivery>;
+
+const RESPONSE_LIMIT = 2048;
+
+type Undici = typeof import('undici');
+let undici: Promise<Undici> | undefined;
+
+/** undici's keep-alive pool (measured: 8,000–10,000 notifies/s against ~2,000 for global fetch),
+ * loaded on the first notify so that it costs nothing at start. */
+export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS): NotifyTransport & { close(): Promise<void> } {
+  let agent: InstanceType<Undici['Agent']> | undefined;
+  const transport = async (url: string, body: string): Promise<Delivery> => {
+    const started = performance.now();
+    const ms = () => Math.round((performance.now() - started) * 100) / 100;
+    let target: URL;
+    try {
+      target = new URL(url);
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`${target.protocol} is not http(s)`);
+    } catch (err) {
+      return { ms: 0, error: 'invalid-url', detail: `notify_url is not an http(s) URL: ${(err as Error).message}` };
+    }
+    const lib = await (undici ??= import('undici'));
+    agent ??= new lib.Agent({ keepAliveTimeout: 4000, connections: 256 });
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const res = await lib.request(target, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'payjs-sandbox' },
+        dispatcher: agent,
+        signal,
+      });
+      const response = await readLimited(res.body);
+      return { status: res.statusCode, response, ms: ms(), ...(res.statusCode === 200 ? {} : { error: 'status' as const, detail: `HTTP ${res.statusCode}` }) };
+    } catch (err) {
+      return { ms: ms(), ...classify(err, signal.aborted) };
+    }
+  };
+  return Object.assign(transport, { close: async () => void (await agent?.close()) });
+}
+
+async function readLimited(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= RESPONSE_LIMIT) {
+      body.destroy?.();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_LIMIT);
+}
+
+function classify(err: unknown, timedOut: boolean): { error: NotifyError; detail: string } {
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code ?? '';
+  const detail = `${code ? `${code}: ` : ''}${e?.message ?? String(err)}`.slice(0, 300);
+  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { error: 'timeout', detail: `no answer within ${NOTIFY_TIMEOUT_MS / 1000} s` };
+  if (code === 'ECONNREFUSED') return { error: 'refused', detail };
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { error: 'reset', detail };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { error: 'dns', detail };
+  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG') return { error: 'invalid-url', detail };
+  return { error: 'other', detail };
+}

@@ -1,0 +1,50 @@
+import type { Store } from './store/store.js';
+import { makeRule, matches, takeStep, type Rule, type RuleInput, type Subject, type Token } from './core/scenarios.js';
+
+const RULES = 'scenarios';
+
+/** The scenario rules added through the control API or `sandbox.use()`, kept in the store so
+ * they outlive a restart, handed out one step per matching event. */
+export class ScenarioBook {
+  private counter: number;
+
+  constructor(private readonly store: Store) {
+    this.counter = Math.max(0, ...this.list().map((r) => Number(r.id.slice(1)) || 0));
+  }
+
+  /** Adds a rule; throws a PayjsError naming what is wrong with the input. */
+  async add(input: RuleInput): Promise<Rule> {
+    const rule = makeRule(`s${++this.counter}`, input);
+    await this.store.put(RULES, rule.id, rule);
+    return rule;
+  }
+
+  /** The rules in force, oldest first. */
+  list(): Rule[] {
+    return this.store.values<Rule>(RULES).sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+  }
+
+  async remove(id: string): Promise<boolean> {
+    if (!this.store.get(RULES, id)) return false;
+    await this.store.delete(RULES, id);
+    return true;
+  }
+
+  async clear(): Promise<void> {
+    await this.store.clear(RULES);
+  }
+
+  /** The tokens every matching rule gives this event; a rule with once/times/sequence is used up
+   * step by step. The change is journaled in the background: a rule is test setup, not an
+   * acknowledged payment. */
+  take(subject: Subject): Token[] {
+    const tokens: Token[] = [];
+    for (const rule of this.list()) {
+      if (!matches(rule.match, subject)) continue;
+      const { tokens: step, next } = takeStep(rule);
+      tokens.push(...step);
+      void (next ? this.store.put(RULES, rule.id, next) : this.store.delete(RULES, rule.id)).catch(() => {});
+    }
+    return tokens;
+  }
+}
