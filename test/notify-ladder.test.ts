@@ -1,3 +1,4 @@
+import { copyFileSync, existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SandboxClock, startSandbox, verify, type Sandbox } from '../src/index.js';
 import { startReceiver, type Receiver } from './receiver.js';
@@ -150,6 +151,29 @@ describe('notify delivery', () => {
 });
 
 describe('a restart mid-ladder', () => {
+  it('resumes after a crash: the files as a kill -9 leaves them', async () => {
+    receiver.reply({ status: 500 });
+    const db = tempDb();
+    const start = Date.UTC(2024, 0, 1, 4);
+    const first = await startSandbox({ clock: new SandboxClock({ start, frozen: true }), db });
+    const id = await nativeOrder(first.url, { notify_url: receiver.url });
+    await first.pay(id);
+    await first.clock.advance(15);
+    // Copy the files while the sandbox still runs: no shutdown wrote them.
+    const crashed = tempDb();
+    for (const suffix of ['', '.journal']) if (existsSync(db + suffix)) copyFileSync(db + suffix, crashed + suffix);
+    await first.close();
+    const again = await startSandbox({ clock: new SandboxClock({ start: start + 29_000, frozen: true }), db: crashed });
+    try {
+      expect(again.notifications(id).map((a) => a.step)).toEqual([0, 1]);
+      await again.clock.advance(1);
+      expect(again.notifications(id).map((a) => a.step)).toEqual([0, 1, 2]);
+      expect(receiver.received).toHaveLength(3);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('resumes the retries on schedule', async () => {
     receiver.reply({ status: 500 });
     const db = tempDb();
