@@ -2,7 +2,7 @@ import { PayjsError } from './core/errors.js';
 import { checkFormats, readFields, requirePresent, type Endpoint, type Fields } from './core/fields.js';
 import type { Merchant, Merchants } from './core/merchant.js';
 import type { Order } from './core/order.js';
-import { diagnose, verify, type Params } from './core/sign.js';
+import { diagnose, verify, type Params, type SignDiagnosis } from './core/sign.js';
 
 export interface AuthorizerOptions {
   merchants: Merchants;
@@ -58,6 +58,17 @@ export class Authorizer {
     this.verifySign(endpoint, params, merchant, named !== undefined);
     checkFormats(endpoint, fields, now, params);
     return { order, merchant };
+  }
+
+  /** The verdict on a request's sign, for the request journal: checked under the key of the
+   * merchant it names, or of the order it names; never throws. */
+  verdict(params: Params, order: Order | undefined): { sign: 'valid' | 'invalid' | 'missing' | 'unchecked'; mchid?: string; diagnosis?: SignDiagnosis } {
+    const mchid = typeof params.mchid === 'string' && params.mchid ? params.mchid : order?.mchid;
+    const merchant = mchid ? this.options.merchants.get(mchid) : undefined;
+    if (!merchant) return { sign: 'unchecked', mchid };
+    if (params.sign === undefined || params.sign === null || params.sign === '') return { sign: 'missing', mchid };
+    if (verify(params, merchant.key, { lenient: this.options.lenientSign })) return { sign: 'valid', mchid };
+    return { sign: 'invalid', mchid, diagnosis: diagnose(params, merchant.key, this.options.merchants.list()) };
   }
 
   private verifySign(endpoint: Endpoint, params: Params, merchant: Merchant, showExpected: boolean): void {

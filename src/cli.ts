@@ -3,12 +3,14 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkMerchant, parseMerchantSpec, type Merchant } from './core/merchant.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from './sandbox.js';
+import { runDoctor } from './doctor.js';
 
 export const DEFAULT_DB_FILE = 'payjs-sandbox.db.json';
 
 export const HELP = `payjs-sandbox: a local sandbox of the PAYJS payment gateway (payjs.cn)
 
 Usage: payjs-sandbox [options]
+       payjs-sandbox doctor <dir>   check a mini-program's PAYJS return handling (see the README)
 
 Options:
   --port N                 port to listen on (env PORT; default 3000; 0 picks a free one)
@@ -19,6 +21,12 @@ Options:
   --merchants-file FILE    add the merchants of a JSON file (see fixtures/merchants.json)
   --unique-out-trade-no    refuse a second order with the same out_trade_no
   --lenient-sign           also accept lower-case hex and signatures that left out 0 values
+  --openid-page            /api/openid shows a page to pick the fake WeChat user (default: straight redirect)
+  --no-magic-amounts       let total_fee 501-514 behave like any amount
+  --notify-allow HOSTS     the only hosts notifies may reach, comma-separated: host, host:port, *.domain
+  --seed FILE              create the merchants and orders of a seed file (see fixtures/seed.json)
+  --control-token T        the token the control API and dashboard require off loopback
+                           (env PAYJS_SANDBOX_TOKEN; default: a random one, printed)
   -h, --help               show this help
   -v, --version            show the version
 
@@ -29,6 +37,8 @@ Point a PAYJS client at the printed base URL instead of https://payjs.cn.
 export interface CliCommand {
   kind: 'run' | 'help' | 'version';
   options: SandboxOptions;
+  /** A seed file to load once started. */
+  seed?: string;
 }
 
 /** Reads argv and env into sandbox options; throws an Error whose message tells the fix. */
@@ -45,6 +55,11 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       'merchants-file': { type: 'string' },
       'unique-out-trade-no': { type: 'boolean' },
       'lenient-sign': { type: 'boolean' },
+      'openid-page': { type: 'boolean' },
+      'no-magic-amounts': { type: 'boolean' },
+      seed: { type: 'string' },
+      'notify-allow': { type: 'string' },
+      'control-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -68,7 +83,12 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       merchants,
       uniqueOutTradeNo: values['unique-out-trade-no'] ?? false,
       lenientSign: values['lenient-sign'] ?? false,
+      openidPage: values['openid-page'] ?? false,
+      magicAmounts: !values['no-magic-amounts'],
+      notifyAllow: values['notify-allow']?.split(',').map((h) => h.trim()).filter(Boolean),
+      controlToken: values['control-token'] ?? env.PAYJS_SANDBOX_TOKEN,
     },
+    seed: values.seed,
   };
 }
 
@@ -93,6 +113,8 @@ export function banner(sandbox: Sandbox, version: string): string {
     `  merchant         mchid ${sandbox.merchant.mchid}   key ${sandbox.merchant.key}   (default)`,
     ...others.map((m) => `  merchant         mchid ${m.mchid}   key ${m.key}`),
     `  database         ${sandbox.db ? `${sandbox.db} (+ .journal)` : 'memory only (--memory): nothing is kept'}`,
+    `  dashboard        ${sandbox.url}/${sandbox.controlToken ? `?token=${sandbox.controlToken}` : ''}`,
+    ...(sandbox.controlToken ? [`  control token    ${sandbox.controlToken}   (X-Sandbox-Token header; the PAYJS API and pay pages stay open)`] : []),
     `  mark paid        POST ${sandbox.url}/__sandbox/orders/{payjs_order_id}/pay`,
     '  stop             Ctrl-C',
   ].join('\n');
@@ -104,6 +126,7 @@ export function packageVersion(): string {
 
 /** Runs the CLI: returns the exit code for help/errors, or keeps running until a signal. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out = console.log, err = console.error): Promise<number | Sandbox> {
+  if (argv[0] === 'doctor') return runDoctor(argv.slice(1), out, err);
   let command: CliCommand;
   try {
     command = parseCli(argv, env);
@@ -119,6 +142,16 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   } catch (e) {
     err(`payjs-sandbox: could not start: ${(e as Error).message}`);
     return 1;
+  }
+  if (command.seed) {
+    try {
+      const seeded = await sandbox.seed(JSON.parse(readFileSync(command.seed, 'utf8')));
+      err(`payjs-sandbox: seeded ${seeded.length} order(s) from ${command.seed}`);
+    } catch (e) {
+      err(`payjs-sandbox: --seed ${command.seed}: ${(e as Error).message}`);
+      await sandbox.close();
+      return 1;
+    }
   }
   out(banner(sandbox, packageVersion()));
   return sandbox;

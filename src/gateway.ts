@@ -1,54 +1,34 @@
 import type { SandboxClock } from './clock.js';
 import type { Store } from './store/store.js';
-import type { ScenarioBook } from './scenario-book.js';
 import { Authorizer } from './authorizer.js';
+import { MerchantCalls } from './merchant-calls.js';
+import type { GatewayOptions } from './gateway-options.js';
+export type { GatewayOptions, OrderEvents } from './gateway-options.js';
+import { newOrder, newPayment } from './core/new-order.js';
 import * as answers from './core/answers.js';
 import { PayjsError } from './core/errors.js';
-import { BANKS, complaints, ipList, merchantInfo, wechatUser } from './core/fakes.js';
-import { takes, type Endpoint, type Fields } from './core/fields.js';
-import { alipayBuyerId, alipayTradeNo, openid as newOpenid, payjsOrderId, seededRandom, token, transactionId, type Random } from './core/ids.js';
+import type { Endpoint, Fields } from './core/fields.js';
+import { payjsOrderId, token, type Random } from './core/ids.js';
 import type { Merchant, Merchants } from './core/merchant.js';
-import type { Channel, Order, OrderEvent, PayerMishap, Payment } from './core/order.js';
-import { CLOSE_WINDOW_DAYS, DEFAULT_ORDER_TTL_SECONDS, DEVICE_PAYS_AT_ONCE, OPENID_CALLBACK_MAX_QUERY_PARAMS, ORDER_CODE_LENGTH, REVERSE_WINDOW_DAYS } from './core/protocol.js';
-import { CREATE_ENDPOINTS, find, magicTokens, parseTokens, type Token } from './core/scenarios.js';
+import type { Channel, ControlAction, Order, OrderEvent, OrderFilter, PayerMishap, Payment } from './core/order.js';
+export { CONTROL_ACTIONS, type ControlAction, type OrderFilter } from './core/order.js';
+import { CLOSE_WINDOW_DAYS, DEVICE_PAYS_AT_ONCE, ORDER_CODE_LENGTH, REVERSE_WINDOW_DAYS } from './core/protocol.js';
+import { find, parseTokens, type Token } from './core/scenarios.js';
 import type { Params } from './core/sign.js';
-import { parseCompactTime } from './core/time.js';
 import { isExpired, transition } from './core/transitions.js';
 
 /** The endpoints that create an order and answer with JSON. */
 export type CreateEndpoint = Exclude<Channel, 'miniprogram'>;
 /** The endpoints that act on one order. */
 export type OrderEndpoint = 'check' | 'close' | 'reverse' | 'refund';
-/** The endpoints that answer with merchant data. */
-export type QueryEndpoint = 'user' | 'info' | 'bank' | 'complaint' | 'iplist';
+export type { QueryEndpoint } from './merchant-calls.js';
+export { DEFAULT_PAYER_OPENID } from './core/new-order.js';
 
 const ORDERS = 'orders';
 const DAY_MS = 86_400_000;
 
-/** What the notify engine hears from the gateway. */
-export interface OrderEvents {
-  paid(order: Order, tokens: Token[]): Promise<void>;
-  checked(order: Order): Promise<void>;
-  later(order: Order): Promise<void>;
-}
-
-export interface GatewayOptions {
-  store: Store;
-  merchants: Merchants;
-  clock: SandboxClock;
-  scenarios: ScenarioBook;
-  events?: OrderEvents;
-  random?: Random;
-  /** Refuse a second order with the same out_trade_no (PAYJS seems to accept it, §17). */
-  uniqueOutTradeNo?: boolean;
-  /** Let the reserved amounts of MAGIC_AMOUNTS choose outcomes (default true). */
-  magicAmounts?: boolean;
-  lenientSign?: boolean;
-  onSignError?: (endpoint: Endpoint, debug: string) => void;
-}
-
-/** The payer every sandbox uses unless a page picks another: one fixed openid. */
-export const DEFAULT_PAYER_OPENID = newOpenid(seededRandom('payjs-sandbox default payer'));
+/** `pay=auto` without seconds pays as soon as the order exists. */
+const isImmediate = (t: Token | undefined) => t !== undefined && t.arg === undefined;
 
 /**
  * The use cases of the sandbox: every surface (the PAYJS API, the pay pages, the control API,
@@ -56,6 +36,8 @@ export const DEFAULT_PAYER_OPENID = newOpenid(seededRandom('payjs-sandbox defaul
  */
 export class Gateway {
   readonly merchants: Merchants;
+  /** The calls that touch no order: merchant data and the openid redirect. */
+  readonly merchantCalls: MerchantCalls;
   private readonly store: Store;
   private readonly clock: SandboxClock;
   private readonly random: Random;
@@ -69,29 +51,15 @@ export class Gateway {
     this.clock = options.clock;
     this.random = options.random ?? Math.random;
     this.auth = new Authorizer(options);
-    for (const order of this.store.values<Order>(ORDERS)) {
-      this.index(order);
-      if (order.status === 'unpaid') this.scheduleUnpaid(order);
-    }
+    this.merchantCalls = new MerchantCalls(this.auth, this.clock, { openidPage: options.openidPage });
+    this.reindex();
   }
 
-  // --- scenarios -----------------------------------------------------------------------------
-
-  /** The scenario of one API call: the header's tokens, a magic amount's, and the control API's
-   * matching rules (which this uses up). Unknown tokens are refused. */
+  /** The scenario of one API call (see ScenarioBook.forCall); uses up matching rules. */
   scenarioFor(endpoint: Endpoint, params: Params, header?: string): Token[] {
-    const tokens = parseTokens(header);
-    const scalar = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
-    const order = scalar(params.payjs_order_id) ? this.store.get<Order>(ORDERS, scalar(params.payjs_order_id)!) : undefined;
-    const fee = scalar(params.total_fee);
-    if (CREATE_ENDPOINTS.includes(endpoint) && this.options.magicAmounts !== false) tokens.push(...magicTokens(fee));
-    tokens.push(...this.options.scenarios.take({
-      endpoint,
-      mchid: scalar(params.mchid) ?? order?.mchid,
-      out_trade_no: scalar(params.out_trade_no) ?? order?.out_trade_no,
-      total_fee: fee !== undefined ? Number(fee) : order?.total_fee,
-    }));
-    return tokens;
+    const id = params.payjs_order_id;
+    const order = typeof id === 'string' ? this.store.get<Order>(ORDERS, id) : undefined;
+    return this.options.scenarios.forCall(endpoint, params, { header, order, magicAmounts: this.options.magicAmounts !== false });
   }
 
   // --- the PAYJS API -----------------------------------------------------------------------
@@ -100,26 +68,14 @@ export class Gateway {
   async create(endpoint: CreateEndpoint, params: Params, base: string, tokens: Token[] = []): Promise<{ order: Order; answer: Params }> {
     const now = this.clock.now();
     const { fields, merchant } = this.auth.merchantCall(endpoint, params, now);
-    const dedupe = `${merchant.mchid}\u0000${fields.out_trade_no}`;
-    if (this.options.uniqueOutTradeNo && this.outTradeNos.has(dedupe)) throw new PayjsError('DUPLICATE_OUT_TRADE_NO', [fields.out_trade_no]);
-    let order = this.newOrder(endpoint, fields, merchant, now, tokens);
-    const device = endpoint === 'micropay' || endpoint === 'facepay';
     const password = endpoint === 'micropay' ? find(tokens, 'micropay=password') : undefined;
     // micropay and facepay charge the payer at once (payjs-api.md §6, §10), unless the payer must
     // first type a password.
-    if (DEVICE_PAYS_AT_ONCE && device && !password) order = transition(order, 'pay', now, this.payment(order, now)).order;
-    await this.save(order);
-    if (order.status === 'paid') await this.options.events?.paid(order, this.tokensOf(order));
-    else this.scheduleUnpaid(order);
-    if (find(tokens, 'pay=auto') && find(tokens, 'pay=auto')!.arg === undefined && order.status === 'unpaid') order = await this.pay(order.payjs_order_id);
+    const paidAtOnce = DEVICE_PAYS_AT_ONCE && (endpoint === 'micropay' || endpoint === 'facepay') && !password;
+    let order = await this.open(endpoint, fields, merchant, now, tokens, paidAtOnce);
+    if (isImmediate(find(tokens, 'pay=auto')) && order.status === 'unpaid') order = await this.pay(order.payjs_order_id);
     const echo = { total_fee: params.total_fee, out_trade_no: params.out_trade_no };
-    const key = merchant.key;
-    const answer =
-      password ? answers.micropayPasswordAnswer(order, echo, key)
-      : endpoint === 'native' ? answers.nativeAnswer(order, echo, base, key)
-      : endpoint === 'jsapi' ? answers.jsapiAnswer(order, token(this.random, 16), now, key)
-      : endpoint === 'mweb' ? answers.mwebAnswer(order, base, key)
-      : answers.deviceAnswer(order, echo, key);
+    const answer = answers.createAnswer(endpoint, order, { echo, base, key: merchant.key, now, nonce: token(this.random, 16), awaitingPassword: !!password });
     return { order, answer };
   }
 
@@ -149,35 +105,6 @@ export class Gateway {
     return answers.refundAnswer(await this.apply(order, 'refund'), merchant.key);
   }
 
-  /** info, user, bank, complaint, iplist: deterministic fake data for the merchant. */
-  query(endpoint: QueryEndpoint, params: Params): Params {
-    const { fields, merchant } = this.auth.merchantCall(endpoint, params, this.clock.now());
-    const data =
-      endpoint === 'info' ? merchantInfo(merchant)
-      : endpoint === 'user' ? wechatUser(fields.openid)
-      : endpoint === 'complaint' ? complaints(merchant.mchid)
-      : endpoint === 'iplist' ? ipList()
-      : { bank: this.bankName(fields.bank) };
-    return answers.merchantAnswer(data, merchant.key);
-  }
-
-  /** `/api/openid`: where the browser goes next, `callback_url` with `openid` added (§13). */
-  openidRedirect(params: Params, openid = DEFAULT_PAYER_OPENID): string {
-    const { fields } = this.auth.openidCall(params, this.clock.now());
-    let url: URL;
-    try {
-      url = new URL(fields.callback_url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-    } catch {
-      throw new PayjsError('INVALID_PARAM', ['callback_url', 'must be an absolute http(s) URL']);
-    }
-    // PAYJS keeps at most one query parameter of callback_url and drops the others; the kept
-    // one stays as it was written, and an openid already there is replaced.
-    const kept = url.search.slice(1).split('&').filter((p) => p && !/^openid(=|$)/.test(p)).slice(0, OPENID_CALLBACK_MAX_QUERY_PARAMS);
-    url.search = [...kept, `openid=${encodeURIComponent(openid)}`].join('&');
-    return url.toString();
-  }
-
   // --- the payer and the sandbox's own controls -------------------------------------------
 
   /** Marks an unpaid order paid, as if the payer paid; refuses what cannot be paid. */
@@ -204,6 +131,17 @@ export class Gateway {
     return { order: await this.record(order, outcome === 'failed' ? 'pay_failed' : 'pay_cancelled'), outcome };
   }
 
+  /** The PAYJS mini-program (payjs-api.md §12): the signed `extraData` a merchant mini-program
+   * jumps with makes an order (channel `miniprogram`), then the payer's action inside it is applied
+   * as on a pay page; `pay=auto` pays whatever the payer taps. Refused extraData makes no order. */
+  async createFromMiniprogram(extraData: Params, action: 'pay' | 'fail' | 'cancel'): Promise<{ order: Order; outcome: 'paid' | 'failed' | 'cancelled' }> {
+    const tokens = this.scenarioFor('miniprogram', extraData);
+    const now = this.clock.now();
+    const { fields, merchant } = this.auth.merchantCall('miniprogram', extraData, now);
+    const order = await this.open('miniprogram', fields, merchant, now, tokens, false);
+    return this.payerAction(order.payjs_order_id, isImmediate(find(tokens, 'pay=auto')) ? 'pay' : action);
+  }
+
   /** An order as it stands now (an unpaid order past its expiry is closed first). */
   async order(payjsOrderId: string): Promise<Order | undefined> {
     const order = this.store.get<Order>(ORDERS, payjsOrderId);
@@ -215,54 +153,73 @@ export class Gateway {
     return expired;
   }
 
+  /** The verdict on a request's sign, for the request journal. */
+  signVerdict(params: Params): ReturnType<Authorizer['verdict']> {
+    const id = params.payjs_order_id;
+    return this.auth.verdict(params, typeof id === 'string' ? this.store.get<Order>(ORDERS, id) : undefined);
+  }
+
   /** The order behind a page's code (code_url, h5_url, prepay_id, cashier). */
   async orderByCode(code: string): Promise<Order | undefined> {
     const id = this.byCode.get(code);
     return id ? this.order(id) : undefined;
   }
 
-  /** Every order, newest first, optionally of one merchant. */
-  orders(filter: { mchid?: string } = {}): Order[] {
-    const all = this.store.values<Order>(ORDERS).filter((o) => !filter.mchid || o.mchid === filter.mchid);
+  /** Orders, newest first, filtered by merchant, status, channel or out_trade_no. */
+  orders(filter: OrderFilter = {}): Order[] {
+    const keys = Object.entries(filter).filter(([, v]) => v !== undefined && v !== '') as [keyof OrderFilter, string][];
+    const all = this.store.values<Order>(ORDERS).filter((o) => keys.every(([k, v]) => o[k] === v));
     return all.sort((a, b) => b.created_at - a.created_at);
   }
 
-  /** Forgets every order. */
-  async reset(): Promise<void> {
+  /** What the dashboard and the control API do to an order, without a merchant's signature:
+   * the payer's pay/fail/cancel, and close, refund, reverse, expire (now, whatever its expiry). */
+  async act(payjsOrderId: string, action: ControlAction): Promise<Order> {
+    if (action === 'pay') return this.pay(payjsOrderId);
+    if (action === 'fail' || action === 'cancel') return (await this.payerAction(payjsOrderId, action)).order;
+    const order = await this.order(payjsOrderId);
+    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    return this.apply(order, action);
+  }
+
+  /** Forgets every order, or those of one merchant. */
+  async reset(filter: { mchid?: string } = {}): Promise<void> {
+    if (filter.mchid) {
+      await Promise.all(this.orders({ mchid: filter.mchid }).map((o) => this.store.delete(ORDERS, o.payjs_order_id)));
+    } else {
+      await this.store.clear(ORDERS);
+    }
+    this.reindex();
+  }
+
+  /** Rebuilds the indexes and the clock tasks from the store (after a reset or a restore). */
+  reindex(): void {
     this.byCode.clear();
     this.outTradeNos.clear();
-    await this.store.clear(ORDERS);
+    for (const order of this.store.values<Order>(ORDERS)) {
+      this.index(order);
+      if (order.status === 'unpaid') this.scheduleUnpaid(order);
+    }
   }
 
   // --- inside ------------------------------------------------------------------------------
 
-  private newOrder(endpoint: CreateEndpoint, given: Fields, merchant: Merchant, now: number, tokens: Token[]): Order {
+  /** A new order, saved: paid at once (micropay, facepay), or waiting for its expiry and any
+   * delayed payment. Refuses a reused out_trade_no under --unique-out-trade-no. */
+  private async open(channel: Channel, fields: Fields, merchant: Merchant, now: number, tokens: Token[], paidAtOnce: boolean): Promise<Order> {
+    if (this.options.uniqueOutTradeNo && this.outTradeNos.has(`${merchant.mchid}\u0000${fields.out_trade_no}`)) throw new PayjsError('DUPLICATE_OUT_TRADE_NO', [fields.out_trade_no]);
     let id = payjsOrderId(now, this.random);
     while (this.store.get(ORDERS, id)) id = payjsOrderId(now, this.random);
-    // Only the fields this endpoint takes shape the order (a `type` sent to jsapi is just signed).
-    const f = Object.fromEntries(Object.entries(given).filter(([k]) => takes(endpoint, k))) as Fields;
-    const options = Object.fromEntries(['auto', 'hide', 'logo', 'no_credit'].filter((k) => f[k]).map((k) => [k, f[k]]));
-    const scenario = tokens.filter((t) => t.group !== 'api').map((t) => t.text);
-    return {
-      payjs_order_id: id,
-      mchid: merchant.mchid,
-      out_trade_no: f.out_trade_no,
-      total_fee: Number(f.total_fee),
-      body: f.body || undefined,
-      attach: f.attach || undefined,
-      notify_url: f.notify_url || undefined,
-      callback_url: f.callback_url || undefined,
-      type: f.type === 'alipay' ? 'alipay' : undefined,
-      channel: endpoint,
-      status: 'unpaid',
-      created_at: now,
-      expires_at: f.time_expire ? parseCompactTime(f.time_expire)! : now + DEFAULT_ORDER_TTL_SECONDS * 1000,
-      openid: f.openid || undefined,
-      code: this.newCode(),
-      options: Object.keys(options).length ? options : undefined,
-      history: [{ event: 'create', at: now, status: 'unpaid' }],
-      scenario: scenario.length ? scenario : undefined,
-    };
+    let order = newOrder({ id, code: this.newCode(), channel, fields, merchant, now, tokens });
+    if (paidAtOnce) order = transition(order, 'pay', now, this.payment(order, now)).order;
+    await this.save(order);
+    if (order.status === 'paid') await this.options.events?.paid(order, this.tokensOf(order));
+    else this.scheduleUnpaid(order);
+    return order;
+  }
+
+  private payment(order: Order, now: number): Payment {
+    return newPayment(order, now, this.random);
   }
 
   private tokensOf(order: Order): Token[] {
@@ -289,15 +246,6 @@ export class Gateway {
     return code;
   }
 
-  private payment(order: Order, now: number): Payment {
-    const alipay = order.type === 'alipay';
-    return {
-      openid: order.openid ?? (alipay ? alipayBuyerId(this.random) : DEFAULT_PAYER_OPENID),
-      transaction_id: alipay ? alipayTradeNo(now, this.random) : transactionId(now, this.random),
-      paid_at: now,
-    };
-  }
-
   private async apply(order: Order, event: OrderEvent): Promise<Order> {
     const { order: next, changed } = transition(order, event, this.clock.now());
     if (changed) {
@@ -320,6 +268,7 @@ export class Gateway {
     } catch (err) {
       throw new PayjsError('STORAGE_FAILED', [(err as Error).message]);
     }
+    this.options.onOrder?.(order);
   }
 
   private index(order: Order): void {
@@ -331,10 +280,5 @@ export class Gateway {
     if (this.clock.now() - order.created_at > days * DAY_MS) throw new PayjsError('ORDER_TOO_OLD', [action, String(days)]);
   }
 
-  private bankName(code: string): string {
-    const name = Object.hasOwn(BANKS, code) ? BANKS[code] : undefined;
-    if (!name) throw new PayjsError('INVALID_PARAM', ['bank', `unknown bank code; the sandbox knows ${Object.keys(BANKS).join(', ')}`]);
-    return name;
-  }
 }
 

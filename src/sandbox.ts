@@ -1,11 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SandboxClock } from './clock.js';
 import { Gateway } from './gateway.js';
 import { createApp } from './http/app.js';
+import { isLoopback } from './http/control-token.js';
 import { Notifier, type NotifyEvent, type NotifyPredicate } from './notify/notifier.js';
 import type { NotifyTransport } from './notify/transport.js';
 import { ScenarioBook } from './scenario-book.js';
+import { Admin, type Seed, type Snapshot } from './admin.js';
+import { EventHub } from './event-hub.js';
+import { RequestJournal, type CallFilter, type RecordedCall } from './request-journal.js';
 import { DEFAULT_MERCHANT, Merchants, checkMerchant, parseMerchantSpec, type Merchant } from './core/merchant.js';
 import type { Order } from './core/order.js';
 import type { Random } from './core/ids.js';
@@ -27,11 +32,21 @@ export interface SandboxOptions {
   lenientSign?: boolean;
   /** Let the reserved amounts (501–514 fen) choose outcomes; default true. */
   magicAmounts?: boolean;
+  /** `/api/openid` shows a page to pick the fake WeChat user that logs in, instead of redirecting
+   * straight to `callback_url` with the default payer (default false). */
+  openidPage?: boolean;
   /** The sandbox clock; default: real time. `new SandboxClock({ frozen: true })` for tests. */
   clock?: SandboxClock;
   random?: Random;
   /** How notifies travel (default: HTTP through undici). */
   notifyTransport?: NotifyTransport;
+  /** The only hosts notifies may reach (`host`, `host:port`, `*.domain`); others are recorded as
+   * failed attempts (`blocked`). Default: any. */
+  notifyAllow?: string[];
+  /** How many API calls the request journal keeps (default 10,000; the oldest go first). */
+  journalLimit?: number;
+  /** The control token required when `host` is not loopback (default: a random one). */
+  controlToken?: string;
   /** Journal size that triggers a rewrite of the lowdb document. */
   compactAtBytes?: number;
   /** The request log and warnings; silent by default. */
@@ -51,6 +66,8 @@ export interface Sandbox {
   readonly merchants: Merchant[];
   /** The lowdb file, when persisting. */
   readonly db?: string;
+  /** The token the control API and dashboard require when not on loopback. */
+  readonly controlToken?: string;
   /** The sandbox clock: `await sandbox.clock.advance(seconds)` runs what falls due. */
   readonly clock: SandboxClock;
   /** Marks an unpaid order paid, as if the payer paid (the notify follows). */
@@ -64,10 +81,20 @@ export interface Sandbox {
   /** Resolves with the first notify attempt (past or future) that matches; by default a delivered
    * one. Rejects after `timeout` ms (default 5000) listing the last attempts. */
   waitForNotify(match?: NotifyMatch, options?: { timeout?: number }): Promise<NotifyEvent>;
+  /** The API calls merchants made, oldest first, filtered by endpoint, mchid, order or sign verdict. */
+  calls(filter?: CallFilter): RecordedCall[];
   /** Adds a scenario rule (see the README's scenario table); returns it with its id. */
   use(rule: RuleInput): Promise<Rule>;
-  /** Forgets every order, notify and scenario rule. */
-  reset(): Promise<void>;
+  /** Forgets every order, notify, scenario rule and recorded call, or those of one merchant. */
+  reset(filter?: { mchid?: string }): Promise<void>;
+  /** Adds the merchants and orders of a seed (fixtures/seed.json has the shape). */
+  seed(seed: Seed): Promise<Order[]>;
+  /** Every collection, to restore later. */
+  snapshot(): Snapshot;
+  /** Puts the sandbox back to a snapshot. */
+  restore(snapshot: Snapshot): Promise<void>;
+  /** Adds a merchant for good. */
+  addMerchant(merchant: Merchant): Promise<Merchant>;
   /** Stops listening and writes everything to disk. */
   close(): Promise<void>;
 }
@@ -83,12 +110,6 @@ function toPredicate(match: NotifyMatch = { delivered: true }): NotifyPredicate 
   return (e) => Object.entries(match).every(([k, v]) => e[k as keyof NotifyEvent] === v);
 }
 
-async function resetAll(gateway: Gateway, notifier: Notifier, scenarios: ScenarioBook): Promise<void> {
-  await gateway.reset();
-  await notifier.reset();
-  await scenarios.clear();
-}
-
 /** Starts a sandbox; several can run in one process. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const log = options.log ?? (() => {});
@@ -97,7 +118,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const clock = options.clock ?? new SandboxClock();
   const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, warn: log });
   const scenarios = new ScenarioBook(store);
-  const notifier = new Notifier({ store, clock, merchants, scenarios, transport: options.notifyTransport });
+  const notifier = new Notifier({ store, clock, merchants, scenarios, transport: options.notifyTransport, allowHosts: options.notifyAllow });
+  const events = new EventHub();
+  notifier.onAttempt((attempt) => events.emit({ type: 'notify', attempt }));
   const gateway = new Gateway({
     store,
     merchants,
@@ -108,13 +131,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     uniqueOutTradeNo: options.uniqueOutTradeNo,
     lenientSign: options.lenientSign,
     magicAmounts: options.magicAmounts,
+    openidPage: options.openidPage,
     onSignError: (endpoint, debug) => log(`sign mismatch on /api/${endpoint}: ${debug}`),
+    onOrder: (order) => events.emit({ type: 'order', order }),
   });
-  const host = options.host ?? '127.0.0.1';
   let url = '';
-  const reset = () => resetAll(gateway, notifier, scenarios);
-  const app = createApp({ gateway, notifier, scenarios, clock, reset, url: () => url, log });
-  const server: Server = createServer(app.callback());
+  const journal = new RequestJournal(options.journalLimit);
+  journal.onCall((call) => events.emit({ type: 'call', call }));
+  const admin = new Admin({ store, gateway, notifier, scenarios, journal, events });
+  const host = options.host ?? '127.0.0.1';
+  const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
+  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, controlToken, url: () => url, log });
+  // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
+  const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.callback());
   const shutdown = async () => {
     clock.stop();
     await clock.settle(); // attempts in flight finish and are recorded
@@ -135,8 +164,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url,
     port,
     merchant: DEFAULT_MERCHANT,
-    merchants: merchants.list(),
+    get merchants() {
+      return merchants.list();
+    },
     db: store.file,
+    controlToken,
     clock,
     pay: (id, payer) => gateway.pay(id, payer),
     order: (id) => gateway.order(id),
@@ -144,7 +176,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     notifications: (id) => notifier.attempts(id),
     waitForNotify: (match, opts) => notifier.waitFor(toPredicate(match), opts?.timeout ?? 5000),
     use: (rule) => scenarios.add(rule),
-    reset,
+    calls: (filter) => journal.list(filter),
+    seed: (seed) => admin.seed(seed, url),
+    snapshot: () => admin.snapshot(clock.now()),
+    restore: (snapshot) => admin.restore(snapshot),
+    addMerchant: (m) => admin.addMerchant(m),
+    reset: (filter) => admin.reset(filter),
     close: () =>
       (closing ??= (async () => {
         await new Promise<void>((resolve) => {

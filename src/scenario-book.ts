@@ -1,5 +1,7 @@
 import type { Store } from './store/store.js';
-import { makeRule, matches, takeStep, type Rule, type RuleInput, type Subject, type Token } from './core/scenarios.js';
+import { CREATE_ENDPOINTS, magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput, type Subject, type Token } from './core/scenarios.js';
+import type { Order } from './core/order.js';
+import type { Params } from './core/sign.js';
 
 const RULES = 'scenarios';
 
@@ -30,8 +32,27 @@ export class ScenarioBook {
     return true;
   }
 
-  async clear(): Promise<void> {
-    await this.store.clear(RULES);
+  /** Removes every rule, or those that match one merchant. */
+  async clear(filter: { mchid?: string } = {}): Promise<void> {
+    if (!filter.mchid) return this.store.clear(RULES);
+    await Promise.all(this.list().filter((r) => r.match.mchid === filter.mchid).map((r) => this.store.delete(RULES, r.id)));
+  }
+
+  /** The scenario of one API call: the header's tokens, a magic amount's (on create calls), and
+   * the matching rules' (which this uses up). Unknown tokens are refused. */
+  forCall(endpoint: string, params: Params, context: { header?: string; order?: Order; magicAmounts: boolean }): Token[] {
+    const { order } = context;
+    const tokens = parseTokens(context.header);
+    const scalar = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+    const fee = scalar(params.total_fee);
+    if (CREATE_ENDPOINTS.includes(endpoint) && context.magicAmounts) tokens.push(...magicTokens(fee));
+    tokens.push(...this.take({
+      endpoint,
+      mchid: scalar(params.mchid) ?? order?.mchid,
+      out_trade_no: scalar(params.out_trade_no) ?? order?.out_trade_no,
+      total_fee: fee !== undefined ? Number(fee) : order?.total_fee,
+    }));
+    return tokens;
   }
 
   /** The tokens every matching rule gives this event; a rule with once/times/sequence is used up

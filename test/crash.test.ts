@@ -160,7 +160,12 @@ async function killUnderLoad(args: (db: string) => string[]) {
   const first = await launch(args(db));
   const orders = new Map<string, Tracked>();
   const traffic = load(first.url, orders);
-  await new Promise((r) => setTimeout(r, 1500)); // the length of the load, not a wait for an event
+  // Load until enough changes are acknowledged (a busy machine takes longer), at most 20 s.
+  const enough = () => {
+    const acked = [...orders.values()].map((t) => t.acked);
+    return orders.size > 100 && acked.filter((a) => a === 'paid').length > 10 && acked.filter((a) => a === 'refunded').length > 10;
+  };
+  for (const deadline = Date.now() + 20_000; !enough() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
   while (traffic.inFlight() === 0) await new Promise((r) => setImmediate(r));
   const inFlightAtKill = traffic.inFlight();
   first.child.kill('SIGKILL');

@@ -25,6 +25,8 @@ const MESSAGES = {
   METHOD_NOT_ALLOWED: (path: string) => `请求方法错误 (use GET or POST for ${path})`,
   UNKNOWN_SCENARIO: (token: string, known: string) => `未知的沙箱场景：${token} (the sandbox knows ${known})`,
   STORAGE_FAILED: (why: string) => `存储失败 (the sandbox could not record the change: ${why})`,
+  PAYSIGN_ERROR: () => '支付验证签名失败 (the jsapi paySign does not verify with the merchant key: pass the jsapi object of /api/jsapi unchanged)',
+  CAMELCASE_FIELDS: (found: string) => `参数错误：${found} (use snake_case field names: mchid, total_fee, out_trade_no, body, attach, notify_url, nonce, sign; the camelCase names come from old demos, payjs-api.md §12)`,
 } as const;
 
 export type ErrorCode = keyof typeof MESSAGES;
@@ -35,6 +37,8 @@ const CONTROL_STATUS: Record<ErrorCode, number> = {
   SIGN_MISSING: 400, SIGN_ERROR: 400, ORDER_NOT_FOUND: 404, ORDER_PAID: 409, ORDER_CLOSED: 409,
   ORDER_REFUNDED: 409, ORDER_UNPAID: 409, ORDER_TOO_OLD: 409, DUPLICATE_OUT_TRADE_NO: 409,
   BAD_BODY: 400, BODY_TOO_LARGE: 413, NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, UNKNOWN_SCENARIO: 400, STORAGE_FAILED: 500,
+  PAYSIGN_ERROR: 400,
+  CAMELCASE_FIELDS: 400,
 };
 
 /** A refusal the sandbox answers with PAYJS's failure envelope; `debug` goes to a response header. */

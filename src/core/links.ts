@@ -10,6 +10,15 @@ export const PAGE_PATHS = {
   qrcode: '/qrcode/',
   cashier: '/cashier/',
   h5: '/h5/pay',
+  /** Where the pay pages post the payer's choice, and the pages that follow it. */
+  pay: '/pay/',
+  result: '/result/',
+  closed: '/closed/',
+  /** The fake WeChat login of `/api/openid` when the sandbox runs with the openid page. */
+  openid: '/openid/authorize',
+  /** The WeixinJSBridge stand-in and the endpoints its pay sheet talks to. */
+  bridge: '/sandbox/weixin-jsbridge.js',
+  jsapi: '/sandbox/jsapi/',
 } as const;
 
 export function codeUrl(base: string, order: Order): string {
@@ -36,4 +45,18 @@ export function prepayId(order: Order): string {
 /** The order code behind a `prepay_id`, or null. */
 export function codeFromPrepayId(prepay: string): string | null {
   return /^wx[A-Za-z0-9]+$/.test(prepay) ? prepay.slice(2) : null;
+}
+
+/** The page where the payer of an order pays, by channel; jsapi, micropay and facepay orders have
+ * none (the payer pays in WeChat's own sheet or at a device). */
+export function payPageUrl(base: string, order: Order): string | undefined {
+  if (order.channel === 'native') return codeUrl(base, order);
+  if (order.channel === 'cashier') return cashierUrl(base, order);
+  if (order.channel === 'mweb') return h5Url(base, order);
+  return undefined;
+}
+
+/** The fake WeChat login page, carrying the `/api/openid` parameters on. */
+export function openidPageUrl(params: Record<string, string>): string {
+  return `${PAGE_PATHS.openid}?${new URLSearchParams(params)}`;
 }

@@ -4,7 +4,7 @@ import { sign } from './sign.js';
 import type { Order } from './order.js';
 
 /** Why an attempt failed; `status` is any answer other than HTTP 200. */
-export type NotifyError = 'timeout' | 'refused' | 'reset' | 'dns' | 'invalid-url' | 'status' | 'scenario' | 'other';
+export type NotifyError = 'timeout' | 'refused' | 'reset' | 'dns' | 'invalid-url' | 'blocked' | 'status' | 'scenario' | 'other';
 
 /** One delivery attempt, as recorded with the order. */
 export interface NotifyAttempt {

@@ -54,3 +54,15 @@ export interface Payment {
   transaction_id: string;
   paid_at: number;
 }
+
+/** What order listings filter on. */
+export interface OrderFilter {
+  mchid?: string;
+  status?: string;
+  channel?: string;
+  out_trade_no?: string;
+}
+
+/** The actions of the control API and the dashboard on one order. */
+export type ControlAction = 'pay' | 'fail' | 'cancel' | 'close' | 'refund' | 'reverse' | 'expire';
+export const CONTROL_ACTIONS: readonly ControlAction[] = ['pay', 'fail', 'cancel', 'close', 'refund', 'reverse', 'expire'];

@@ -88,3 +88,34 @@ export const NOTIFY_EXTRA_FIELDS = { bank_type: 'CMB_DEBIT', is_subscribe: 'Y' }
 /** micropay waiting for the payer's password answers this, `return_code: 0`, with the order's
  * `payjs_order_id` (§6) [SDK]; the sandbox also echoes `out_trade_no`/`total_fee` and signs it. */
 export const MICROPAY_PASSWORD_MSG = '需要用户输入支付密码';
+
+/** What the PAYJS mini-program hands back to the merchant's `App.onShow` in
+ * `referrerInfo.extraData` (payjs-api.md §12.4–12.5). The field names are [SDK]; no source lists
+ * the `resultCode` values or the wording of `msg`, so these are the sandbox's [INVENTED] choice.
+ * `ERROR` is a refused extraData (bad sign, missing field, camelCase names): no order, and `msg`
+ * carries the reason instead of the text below. */
+export const MINIPROGRAM_RESULTS = {
+  paid: { success: true, resultCode: 'SUCCESS', msg: '支付成功' },
+  failed: { success: false, resultCode: 'FAIL', msg: '支付失败' },
+  cancelled: { success: false, resultCode: 'CANCEL', msg: '用户取消支付' },
+  refused: { success: false, resultCode: 'ERROR', msg: '参数错误' },
+} as const;
+
+/** `App.onShow`'s scene when a mini-program comes back from another one (payjs-api.md §12.3) [DOC]. */
+export const MINIPROGRAM_RETURN_SCENE = 1038;
+
+/** The merchant page `App.onShow` reports on the return when the caller names none [INVENTED]:
+ * WeChat reports the page that was open, which only the merchant app knows. */
+export const MINIPROGRAM_DEFAULT_PATH = 'pages/index/index';
+
+/** `auto=1` on the cashier starts the payment without a tap (payjs-api.md §8) [DOC]; the sandbox
+ * shows a countdown of this many seconds first, so a person sees the page and can stop it [INVENTED]. */
+export const CASHIER_AUTO_PAY_SECONDS = 2;
+
+/** What `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` hands its callback, by outcome
+ * (WeChat's JSAPI documentation) [DOC]. */
+export const JSAPI_ERR_MSG = {
+  paid: 'get_brand_wcpay_request:ok',
+  failed: 'get_brand_wcpay_request:fail',
+  cancelled: 'get_brand_wcpay_request:cancel',
+} as const;

@@ -112,6 +112,48 @@ export function diagnose(params: Params, key: string, otherKeys: { mchid: string
   return { canonical, expected, received, cause };
 }
 
+/** One parameter as the signature sees it: kept, or dropped and why. */
+export interface SignPair {
+  name: string;
+  value: string;
+  kept: boolean;
+  /** `kept`; `sign` (never signed), `null` (null or absent), `empty` ("" is dropped; 0 is kept). */
+  reason: 'kept' | 'sign' | 'null' | 'empty';
+}
+
+/** Every step from a parameter set to its PAYJS signature, for the dashboard's debugger. */
+export interface SignExplanation {
+  /** The parameters in the order given (nested ones flattened PHP-style). */
+  pairs: SignPair[];
+  /** The names kept, in ASCII order. */
+  sorted: string[];
+  /** The string hashed, the key appended in clear. */
+  canonical: string;
+  /** MD5 of the canonical string, lower-case hex as md5() prints it. */
+  md5: string;
+  /** The signature: the MD5 in upper case. */
+  sign: string;
+}
+
+/** Explains the signature of `params` under `key` step by step (payjs-api.md §3.1): what is kept
+ * or dropped and why, the ASCII order, the canonical string, the MD5, the upper-cased sign. */
+export function explain(params: Params, key: string): SignExplanation {
+  const listed: SignPair[] = [];
+  for (const name of Object.keys(params)) {
+    const v = params[name];
+    if (name === 'sign') listed.push({ name, value: typeof v === 'string' ? v : String(v ?? ''), kept: false, reason: 'sign' });
+    else if (v === null || v === undefined) listed.push({ name, value: '', kept: false, reason: 'null' });
+    else {
+      const leaves: [string, string][] = [];
+      flatten(name, v, leaves, { keepEmpty: true });
+      for (const [n, value] of leaves) listed.push({ name: n, value, kept: value !== '', reason: value === '' ? 'empty' : 'kept' });
+    }
+  }
+  const canonical = canonicalString(params, key);
+  const hex = createHash('md5').update(canonical, 'utf8').digest('hex');
+  return { pairs: listed, sorted: pairs(params).map(([n]) => n), canonical, md5: hex, sign: hex.toUpperCase() };
+}
+
 function scalarIs(v: ParamValue, s: string): boolean {
   return (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && scalar(v) === s;
 }

@@ -7,6 +7,9 @@ import { PayjsError } from '../core/errors.js';
 import type { Endpoint } from '../core/fields.js';
 import type { Token } from '../core/scenarios.js';
 import { SCENARIO_HEADER, withFaults } from './faults.js';
+import { recordCalls } from './call-recorder.js';
+import type { RequestJournal } from '../request-journal.js';
+import type { SandboxClock } from '../clock.js';
 
 declare module 'koa' {
   interface DefaultState {
@@ -26,7 +29,7 @@ export const API_ENDPOINTS: readonly string[] = [...CREATE, 'cashier', ...BY_ORD
 export const baseUrl = (ctx: Context, fallback: () => string) => (ctx.host ? `${ctx.protocol}://${ctx.host}` : fallback());
 
 /** The PAYJS surface, at the paths of https://payjs.cn/api/* (payjs-api.md §1), GET or POST. */
-export function apiRoutes(gateway: Gateway, fallbackUrl: () => string): Router {
+export function apiRoutes(gateway: Gateway, fallbackUrl: () => string, journal: RequestJournal, clock: SandboxClock): Router {
   const router = new Router({ prefix: '/api' });
   const route = (name: string, handle: (ctx: Context) => Promise<void> | void) => {
     const guarded = async (ctx: Context) => {
@@ -35,8 +38,9 @@ export function apiRoutes(gateway: Gateway, fallbackUrl: () => string): Router {
       ctx.state.tokens = gateway.scenarioFor(name as Endpoint, ctx.state.params, ctx.get(SCENARIO_HEADER) || undefined);
       await withFaults(ctx, ctx.state.tokens, () => handle(ctx));
     };
-    router.get(`/${name}`, parseParams, guarded);
-    router.post(`/${name}`, parseParams, guarded);
+    const record = recordCalls(name, journal, gateway, clock);
+    router.get(`/${name}`, record, parseParams, guarded);
+    router.post(`/${name}`, record, parseParams, guarded);
   };
   for (const e of CREATE) {
     route(e, async (ctx) => {
@@ -50,7 +54,7 @@ export function apiRoutes(gateway: Gateway, fallbackUrl: () => string): Router {
   }
   for (const e of QUERIES) {
     route(e, (ctx) => {
-      ctx.body = gateway.query(e, ctx.state.params);
+      ctx.body = gateway.merchantCalls.query(e, ctx.state.params);
     });
   }
   // The cashier is opened by the payer's browser: a valid request goes on to the pay page (§11).
@@ -60,7 +64,7 @@ export function apiRoutes(gateway: Gateway, fallbackUrl: () => string): Router {
     ctx.redirect(cashierUrl(base, order));
   });
   route('openid', (ctx) => {
-    ctx.redirect(gateway.openidRedirect(ctx.state.params));
+    ctx.redirect(gateway.merchantCalls.openidRedirect(ctx.state.params));
   });
   return router;
 }

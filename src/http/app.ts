@@ -3,19 +3,28 @@ import type { SandboxClock } from '../clock.js';
 import type { Gateway } from '../gateway.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ScenarioBook } from '../scenario-book.js';
+import type { RequestJournal } from '../request-journal.js';
+import type { Admin } from '../admin.js';
+import type { EventHub } from '../event-hub.js';
 import { PayjsError } from '../core/errors.js';
 import { API_ENDPOINTS, apiRoutes } from './api-routes.js';
-import { controlRoutes } from './control-routes.js';
+import { controlRoutes } from './control/index.js';
 import { errorBoundary, isPayjsPath } from './errors.js';
+import { requireControlToken } from './control-token.js';
 import { pageRoutes } from './page-routes.js';
+import { dashboardRoutes } from './dashboard/index.js';
+import { miniprogramRoutes } from './miniprogram-routes.js';
 
 export interface AppOptions {
   gateway: Gateway;
   notifier: Notifier;
   scenarios: ScenarioBook;
   clock: SandboxClock;
-  /** Forgets every order, notify and scenario rule. */
-  reset: () => Promise<void>;
+  journal: RequestJournal;
+  admin: Admin;
+  events: EventHub;
+  /** When set, the control API and the dashboard require it (the sandbox is not on loopback). */
+  controlToken?: string;
   /** The sandbox's own URL, for links when a request carries no Host header. */
   url: () => string;
   log: (line: string) => void;
@@ -27,10 +36,12 @@ export function createApp(options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true;
   app.use(errorBoundary(log));
-  for (const router of [apiRoutes(gateway, url), pageRoutes(gateway), controlRoutes(options)]) {
+  if (options.controlToken) app.use(requireControlToken(options.controlToken));
+  for (const router of [apiRoutes(gateway, url, options.journal, options.clock), pageRoutes(gateway), miniprogramRoutes(gateway), controlRoutes(options)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
+  app.use(dashboardRoutes(options).routes()); // the dashboard at / and /dashboard/…
   app.use((ctx) => {
     if (ctx.status !== 404 || ctx.body !== undefined) return;
     if (isPayjsPath(ctx.path) && API_ENDPOINTS.includes(ctx.path.slice(5))) throw new PayjsError('METHOD_NOT_ALLOWED', [ctx.path]);

@@ -25,6 +25,8 @@ export interface NotifierOptions {
   scenarios: ScenarioBook;
   /** How a notify travels; undici's keep-alive pool by default. */
   transport?: NotifyTransport;
+  /** Hosts notifies may reach (`host`, `host:port`, `*.domain`); empty: any. */
+  allowHosts?: readonly string[];
 }
 
 /**
@@ -39,13 +41,15 @@ export class Notifier {
   private readonly transport: NotifyTransport;
   private readonly ownTransport?: { close(): Promise<void> };
   private readonly listeners = new Set<(e: NotifyEvent) => void>();
+  /** Orders whose ladder attempt is in flight: a rung set twice (after a restore) runs once. */
+  private readonly running = new Set<string>();
 
   constructor(private readonly options: NotifierOptions) {
     this.store = options.store;
     this.clock = options.clock;
     if (options.transport) this.transport = options.transport;
-    else this.transport = this.ownTransport = createHttpTransport();
-    for (const job of this.store.values<NotifyJob>(JOBS)) if (job.state === 'pending') this.schedule(job);
+    else this.transport = this.ownTransport = createHttpTransport(undefined, options.allowHosts);
+    this.reschedule();
   }
 
   /** An order became paid: start its ladder (no notify_url or `notify=never`: nothing). */
@@ -133,9 +137,25 @@ export class Notifier {
     return () => this.listeners.delete(listener);
   }
 
-  /** Forgets every job (their clock tasks find nothing when they fall due). */
-  async reset(): Promise<void> {
-    await this.store.clear(JOBS);
+  /** Forgets every job, or those of one merchant (their clock tasks find nothing when due). */
+  async reset(filter: { mchid?: string } = {}): Promise<void> {
+    if (!filter.mchid) return this.store.clear(JOBS);
+    const jobs = this.store.values<NotifyJob>(JOBS).filter((j) => j.mchid === filter.mchid);
+    await Promise.all(jobs.map((j) => this.store.delete(JOBS, j.payjs_order_id)));
+  }
+
+  /** Sets the clock tasks of pending jobs again (after a restore). */
+  reschedule(): void {
+    for (const job of this.store.values<NotifyJob>(JOBS)) if (job.state === 'pending') this.schedule(job);
+  }
+
+  /** Resolves with the first attempt that matches `predicate`, or null after `timeoutMs`. */
+  async waitOrNull(predicate: NotifyPredicate, timeoutMs: number): Promise<NotifyEvent | null> {
+    try {
+      return await this.waitFor(predicate, timeoutMs);
+    } catch {
+      return null;
+    }
   }
 
   async close(): Promise<void> {
@@ -150,7 +170,17 @@ export class Notifier {
 
   private async runStep(payjsOrderId: string, step: number): Promise<void> {
     const job = this.job(payjsOrderId);
-    if (!job || job.state !== 'pending' || job.next !== step) return;
+    if (!job || job.state !== 'pending' || job.next !== step || this.running.has(payjsOrderId)) return;
+    this.running.add(payjsOrderId);
+    try {
+      await this.climb(job, step);
+    } finally {
+      this.running.delete(payjsOrderId);
+    }
+    if (job.state === 'pending') this.schedule(job);
+  }
+
+  private async climb(job: NotifyJob, step: number): Promise<void> {
     const rule = this.options.scenarios.take({ endpoint: 'notify', mchid: job.mchid, out_trade_no: job.out_trade_no, notify_url: job.url, total_fee: Number(job.fields.total_fee) });
     const tokens = [...parseTokens(job.tokens), ...rule];
     const copies = step === 0 ? (find(tokens, 'notify=duplicate')?.arg ?? 1) : 1;
@@ -162,7 +192,6 @@ export class Notifier {
       else job.next = step + 1;
     }
     await this.save(job);
-    if (job.state === 'pending') this.schedule(job);
   }
 
   /** One POST, recorded with the job; `rule` tokens shape this attempt only. */

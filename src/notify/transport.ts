@@ -20,7 +20,8 @@ let undici: Promise<Undici> | undefined;
 
 /** undici's keep-alive pool (measured: 8,000–10,000 notifies/s against ~2,000 for global fetch),
  * loaded on the first notify so that it costs nothing at start. */
-export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS): NotifyTransport & { close(): Promise<void> } {
+export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS, allow?: readonly string[]): NotifyTransport & { close(): Promise<void> } {
+  const allowed = allow && allow.length > 0 ? hostMatcher(allow) : () => true;
   let agent: InstanceType<Undici['Agent']> | undefined;
   const transport = async (url: string, body: string): Promise<Delivery> => {
     const started = performance.now();
@@ -32,6 +33,7 @@ export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS): NotifyTransp
     } catch (err) {
       return { ms: 0, error: 'invalid-url', detail: `notify_url is not an http(s) URL: ${(err as Error).message}` };
     }
+    if (!allowed(target)) return { ms: 0, error: 'blocked', detail: `${target.host} is not among the hosts notifies may reach (--notify-allow)` };
     const lib = await (undici ??= import('undici'));
     agent ??= new lib.Agent({ keepAliveTimeout: 4000, connections: 256 });
     const signal = AbortSignal.timeout(timeoutMs);
@@ -50,6 +52,20 @@ export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS): NotifyTransp
     }
   };
   return Object.assign(transport, { close: async () => void (await agent?.close()) });
+}
+
+/** Matches a URL against `host`, `host:port` or `*.domain` patterns. */
+export function hostMatcher(patterns: readonly string[]): (url: URL) => boolean {
+  const rules = patterns.map((p) => p.trim().toLowerCase()).filter(Boolean);
+  return (url) => {
+    const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    const withPort = `${host}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+    return rules.some((r) => {
+      const bare = r.replace(/^\[|\](?=:|$)/g, '');
+      if (bare.startsWith('*.')) return host.endsWith(bare.slice(1));
+      return bare === host || bare === withPort;
+    });
+  };
 }
 
 async function readLimited(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {

@@ -23,6 +23,10 @@ export interface Store {
   delete(collection: string, key: string): Promise<void>;
   /** Empties a collection. */
   clear(collection: string): Promise<void>;
+  /** A copy of every collection. */
+  snapshot(): Record<string, Record<string, unknown>>;
+  /** Replaces every collection with the given ones (journaled like any change). */
+  replace(collections: Record<string, Record<string, unknown>>): Promise<void>;
   /** Rewrites the lowdb document and empties the journal. */
   compact(): Promise<void>;
   /** Waits for every write, compacts, and releases the file. */
@@ -161,6 +165,18 @@ class DocStore implements Store {
 
   sync(): Promise<void> {
     return this.lastWrite;
+  }
+
+  snapshot(): Record<string, Record<string, unknown>> {
+    return structuredClone(this.doc.collections);
+  }
+
+  async replace(collections: Record<string, Record<string, unknown>>): Promise<void> {
+    const writes = Object.keys(this.doc.collections).map((c) => this.clear(c));
+    for (const [c, records] of Object.entries(collections)) {
+      for (const [k, v] of Object.entries(records)) writes.push(this.put(c, k, v));
+    }
+    await Promise.all(writes);
   }
 
   compact(): Promise<void> {

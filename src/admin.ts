@@ -1,0 +1,115 @@
+import type { Gateway } from './gateway.js';
+import type { Notifier } from './notify/notifier.js';
+import type { RequestJournal } from './request-journal.js';
+import type { ScenarioBook } from './scenario-book.js';
+import type { Store } from './store/store.js';
+import type { EventHub } from './event-hub.js';
+import { PayjsError } from './core/errors.js';
+import { checkMerchant, type Merchant } from './core/merchant.js';
+import { sign } from './core/sign.js';
+import type { ControlAction, CreateEndpoint } from './gateway.js';
+import type { Order } from './core/order.js';
+
+const MERCHANTS = 'merchants';
+
+/** A snapshot of a whole sandbox, as `GET /__sandbox/snapshot` gives it. */
+export interface Snapshot {
+  version: 1;
+  taken_at: number;
+  collections: Record<string, Record<string, unknown>>;
+}
+
+/** One order of a seed file: created as its merchant would, then brought to `status`. */
+export interface SeedOrder {
+  mchid?: string;
+  channel?: CreateEndpoint;
+  out_trade_no: string;
+  total_fee: number;
+  body?: string;
+  attach?: string;
+  notify_url?: string;
+  openid?: string;
+  status?: 'unpaid' | 'paid' | 'refunded' | 'closed';
+}
+
+/** A seed file (fixtures/seed.json): merchants and orders to start from. */
+export interface Seed {
+  merchants?: Merchant[];
+  orders?: SeedOrder[];
+}
+
+const STATUS_ACTIONS: Record<string, ControlAction[]> = { unpaid: [], paid: ['pay'], refunded: ['pay', 'refund'], closed: ['close'] };
+
+/** The whole-sandbox operations of the control API: reset, snapshot, restore, seed, merchants. */
+export class Admin {
+  constructor(
+    private readonly parts: { store: Store; gateway: Gateway; notifier: Notifier; scenarios: ScenarioBook; journal: RequestJournal; events?: EventHub },
+  ) {
+    for (const m of parts.store.values<Merchant>(MERCHANTS)) parts.gateway.merchants.add(m);
+  }
+
+  /** Forgets every order, notify, rule and recorded call, or those of one merchant. */
+  async reset(filter: { mchid?: string } = {}): Promise<void> {
+    const { gateway, notifier, scenarios, journal } = this.parts;
+    await notifier.reset(filter);
+    await gateway.reset(filter);
+    await scenarios.clear(filter);
+    journal.clear(filter);
+    this.parts.events?.emit({ type: 'reset' });
+  }
+
+  snapshot(now: number): Snapshot {
+    return { version: 1, taken_at: now, collections: this.parts.store.snapshot() };
+  }
+
+  /** Puts the sandbox back to a snapshot: orders, notify jobs (pending retries resume), rules. */
+  async restore(snapshot: unknown): Promise<void> {
+    const snap = snapshot as Snapshot;
+    if (typeof snap !== 'object' || snap === null || snap.version !== 1 || typeof snap.collections !== 'object' || snap.collections === null) {
+      throw new PayjsError('INVALID_PARAM', ['snapshot', 'send the JSON that GET /__sandbox/snapshot gave']);
+    }
+    await this.parts.store.replace(snap.collections);
+    for (const m of this.parts.store.values<Merchant>(MERCHANTS)) this.parts.gateway.merchants.add(m);
+    this.parts.gateway.reindex();
+    this.parts.notifier.reschedule();
+  }
+
+  /** Adds a merchant for good (it is kept in the store). */
+  async addMerchant(input: unknown): Promise<Merchant> {
+    let merchant: Merchant;
+    try {
+      merchant = checkMerchant((input ?? {}) as Partial<Merchant>, 'in the request');
+    } catch (err) {
+      throw new PayjsError('INVALID_PARAM', ['merchant', (err as Error).message]);
+    }
+    this.parts.gateway.merchants.add(merchant);
+    await this.parts.store.put(MERCHANTS, merchant.mchid, merchant);
+    return merchant;
+  }
+
+  /** Creates the seed's merchants and orders through the same path as the API: each order is
+   * signed with its merchant's key and created, then paid, refunded or closed as asked. */
+  async seed(seed: Seed, base: string): Promise<Order[]> {
+    if (typeof seed !== 'object' || seed === null) throw new PayjsError('INVALID_PARAM', ['seed', 'expected { "merchants": [...], "orders": [...] }']);
+    for (const m of seed.merchants ?? []) await this.addMerchant(m);
+    const { gateway } = this.parts;
+    const created: Order[] = [];
+    for (const [i, o] of (seed.orders ?? []).entries()) {
+      const merchant = gateway.merchants.require(o.mchid ?? gateway.merchants.list()[0].mchid);
+      const channel = o.channel ?? 'native';
+      const params: Record<string, string | number> = { mchid: merchant.mchid, out_trade_no: o.out_trade_no, total_fee: o.total_fee };
+      for (const k of ['body', 'attach', 'notify_url', 'openid'] as const) if (o[k]) params[k] = o[k]!;
+      if (channel === 'micropay') params.auth_code = '134567890123456789';
+      if (channel === 'facepay') params.face_code = 'seed';
+      if ((channel === 'jsapi' || channel === 'facepay') && !params.openid) throw new PayjsError('MISSING_PARAM', [`orders[${i}].openid`]);
+      params.sign = sign(params, merchant.key);
+      let { order } = await gateway.create(channel, params, base);
+      for (const action of STATUS_ACTIONS[o.status ?? 'unpaid'] ?? []) {
+        if (action === 'pay' && order.status === 'paid') continue;
+        order = await gateway.act(order.payjs_order_id, action);
+      }
+      created.push(order);
+    }
+    return created;
+  }
+}

@@ -1,0 +1,60 @@
+import { takes, type Fields } from './fields.js';
+import { alipayBuyerId, alipayTradeNo, openid as newOpenid, seededRandom, transactionId, type Random } from './ids.js';
+import type { Merchant } from './merchant.js';
+import type { Channel, Order, Payment } from './order.js';
+import { DEFAULT_ORDER_TTL_SECONDS } from './protocol.js';
+import type { Token } from './scenarios.js';
+import { parseCompactTime } from './time.js';
+
+/** The payer every sandbox uses unless a page picks another: one fixed openid. */
+export const DEFAULT_PAYER_OPENID = newOpenid(seededRandom('payjs-sandbox default payer'));
+
+/** What a new order is made of; the ids are drawn by the caller, who knows which are taken. */
+export interface NewOrder {
+  id: string;
+  code: string;
+  channel: Channel;
+  fields: Fields;
+  merchant: Merchant;
+  now: number;
+  tokens: Token[];
+}
+
+/** A new unpaid order. Only the fields its endpoint takes shape it (a `type` sent to jsapi is just
+ * signed); the scenario keeps the tokens that act later (not `api=…`, which act on the call). */
+export function newOrder({ id, code, channel, fields, merchant, now, tokens }: NewOrder): Order {
+  const f = Object.fromEntries(Object.entries(fields).filter(([k]) => takes(channel, k))) as Fields;
+  const options = Object.fromEntries(['auto', 'hide', 'logo', 'no_credit'].filter((k) => f[k]).map((k) => [k, f[k]]));
+  const scenario = tokens.filter((t) => t.group !== 'api').map((t) => t.text);
+  return {
+    payjs_order_id: id,
+    mchid: merchant.mchid,
+    out_trade_no: f.out_trade_no,
+    total_fee: Number(f.total_fee),
+    body: f.body || undefined,
+    attach: f.attach || undefined,
+    notify_url: f.notify_url || undefined,
+    callback_url: f.callback_url || undefined,
+    type: f.type === 'alipay' ? 'alipay' : undefined,
+    channel,
+    status: 'unpaid',
+    created_at: now,
+    expires_at: f.time_expire ? parseCompactTime(f.time_expire)! : now + DEFAULT_ORDER_TTL_SECONDS * 1000,
+    openid: f.openid || undefined,
+    code,
+    options: Object.keys(options).length ? options : undefined,
+    history: [{ event: 'create', at: now, status: 'unpaid' }],
+    scenario: scenario.length ? scenario : undefined,
+  };
+}
+
+/** What paying adds: the payer (the order's own for jsapi/facepay, else the default one or an
+ * Alipay buyer) and a transaction number in WeChat's or Alipay's shape. */
+export function newPayment(order: Order, now: number, random: Random): Payment {
+  const alipay = order.type === 'alipay';
+  return {
+    openid: order.openid ?? (alipay ? alipayBuyerId(random) : DEFAULT_PAYER_OPENID),
+    transaction_id: alipay ? alipayTradeNo(now, random) : transactionId(now, random),
+    paid_at: now,
+  };
+}

@@ -1,0 +1,36 @@
+import Router from '@koa/router';
+import { CONTROL_ACTIONS, type ControlAction } from '../../gateway.js';
+import { PayjsError } from '../../core/errors.js';
+import type { AppOptions } from '../app.js';
+import { jsonBody, queryText } from './index.js';
+import { describeLine, orderTimeline } from '../../timeline.js';
+
+/** Orders: list with filters, one with its timeline, and the actions of the dashboard. */
+export function orderRoutes({ gateway, notifier, journal }: AppOptions): Router {
+  const router = new Router();
+
+  router.get('/orders', (ctx) => {
+    const q = ctx.query;
+    const orders = gateway.orders({ mchid: queryText(q.mchid), status: queryText(q.status), channel: queryText(q.channel), out_trade_no: queryText(q.out_trade_no) });
+    const limit = Math.min(Number(queryText(q.limit) ?? 1000) || 1000, 10_000);
+    ctx.body = { total: orders.length, orders: orders.slice(0, limit) };
+  });
+
+  router.get('/orders/:id', async (ctx) => {
+    const order = await gateway.order(ctx.params.id);
+    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [ctx.params.id]);
+    const lines = orderTimeline(order, notifier.attempts(order.payjs_order_id), journal.list({ payjs_order_id: order.payjs_order_id }));
+    const timeline = lines.map((line) => describeLine(line, order));
+    ctx.body = { order, notify: notifier.job(order.payjs_order_id) ?? null, timeline };
+  });
+
+  // pay, fail, cancel, close, refund, reverse, expire: the dashboard's buttons and the test hooks.
+  router.post('/orders/:id/:action', async (ctx) => {
+    const action = ctx.params.action as ControlAction;
+    if (!CONTROL_ACTIONS.includes(action)) throw new PayjsError('NOT_FOUND', [`no action "${action}"; the actions are ${CONTROL_ACTIONS.join(', ')}`]);
+    const openid = queryText(jsonBody(ctx).openid);
+    ctx.body = { order: action === 'pay' ? await gateway.pay(ctx.params.id, { openid }) : await gateway.act(ctx.params.id, action) };
+  });
+
+  return router;
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import Router from '@koa/router';
+import type { AppOptions } from './app.js';
+import { baseUrl } from './api-routes.js';
+import { CONTROL_SCHEMAS } from './openapi/components.js';
+import { controlPaths } from './openapi/control.js';
+import { PAYJS_HEADERS, PAYJS_PARAMETERS, PAYJS_SCHEMAS, SIGN_DEBUG, payjsPaths, requestSchemas } from './openapi/payjs.js';
+
+/** Where the description is served. */
+export const OPENAPI_PATH = '/__sandbox/openapi.json';
+
+// The package.json beside dist/ (or src/, under the tests): the description's version is the package's.
+let version: string | undefined;
+const packageVersion = () =>
+  (version ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+
+/**
+ * The OpenAPI 3.1 description of both surfaces: the PAYJS API at `/api/*` and the control API at
+ * `/__sandbox/*`. test/openapi-*.test.ts validates real answers against it and fails on a route
+ * the routers serve that it does not describe.
+ */
+export function openApiDocument(origin: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'payjs-sandbox',
+      version: packageVersion(),
+      description:
+        'A local sandbox of the PAYJS payment gateway. `/api/*` answers as https://payjs.cn/api/* does (payjs-api.md): '
+        + 'signed answers with exactly the documented fields, keys sorted and `sign` last; refusals are HTTP 200 with the unsigned envelope. '
+        + '`/__sandbox/*` is the sandbox\'s own control API: JSON, `{ error, message }` with a 4xx on refusal; off loopback it needs the control token.',
+    },
+    servers: [{ url: origin, description: 'this sandbox' }],
+    tags: [
+      { name: 'PAYJS', description: 'the PAYJS surface' },
+      { name: 'orders' }, { name: 'notifications' }, { name: 'clock' }, { name: 'scenarios' },
+      { name: 'journal' }, { name: 'merchants' }, { name: 'sandbox' }, { name: 'miniprogram' },
+    ],
+    paths: { ...payjsPaths(), ...controlPaths() },
+    components: {
+      schemas: { ...PAYJS_SCHEMAS, ...requestSchemas(), SignDebug: SIGN_DEBUG, ...CONTROL_SCHEMAS },
+      parameters: PAYJS_PARAMETERS,
+      headers: PAYJS_HEADERS,
+      securitySchemes: {
+        controlToken: { type: 'apiKey', in: 'header', name: 'X-Sandbox-Token', description: 'the control token the banner prints (only off loopback)' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'the control token as a bearer token' },
+        tokenQuery: { type: 'apiKey', in: 'query', name: 'token', description: 'the control token in the URL (the dashboard keeps it in a cookie)' },
+      },
+    },
+  };
+}
+
+/** `GET /__sandbox/openapi.json`, with the origin it was asked on as its server. */
+export function openApiRoutes({ url }: Pick<AppOptions, 'url'>): Router {
+  const router = new Router();
+  router.get(OPENAPI_PATH.slice('/__sandbox'.length), (ctx) => {
+    ctx.body = openApiDocument(baseUrl(ctx, url));
+  });
+  return router;
+}

@@ -1,0 +1,76 @@
+import type { ErrorCode } from './core/errors.js';
+import type { SignDiagnosis } from './core/sign.js';
+
+/** One API call a merchant made, as the sandbox saw and answered it. */
+export interface RecordedCall {
+  id: number;
+  /** Sandbox time, epoch ms. */
+  at: number;
+  method: string;
+  path: string;
+  /** `native`, `check`, … */
+  endpoint: string;
+  /** How the parameters came: query, form, json or multipart. */
+  transport: string;
+  params: Record<string, unknown>;
+  mchid?: string;
+  payjs_order_id?: string;
+  out_trade_no?: string;
+  /** Whether the request's sign verified under the merchant's key; `unchecked` when no merchant
+   * could be told (unknown mchid or order). */
+  sign: 'valid' | 'invalid' | 'missing' | 'unchecked';
+  /** For an invalid sign: the canonical string (key masked), the expected sign, the likely cause. */
+  diagnosis?: SignDiagnosis;
+  /** The refusal, if the call was refused. */
+  error?: ErrorCode;
+  status: number;
+  answer: unknown;
+  /** Scenario tokens the call ran under. */
+  scenario?: string[];
+  ms: number;
+}
+
+/** What journal queries filter on. */
+export interface CallFilter {
+  endpoint?: string;
+  mchid?: string;
+  payjs_order_id?: string;
+  out_trade_no?: string;
+  sign?: RecordedCall['sign'];
+}
+
+/**
+ * The request journal: every API call, newest last, in memory and bounded (the oldest go first):
+ * it is for looking at and asserting on, not an acknowledged state that must survive a crash.
+ */
+export class RequestJournal {
+  private readonly calls: RecordedCall[] = [];
+  private readonly listeners = new Set<(c: RecordedCall) => void>();
+  private nextId = 1;
+
+  constructor(private readonly limit = 10_000) {}
+
+  add(call: Omit<RecordedCall, 'id'>): RecordedCall {
+    const recorded = { id: this.nextId++, ...call };
+    this.calls.push(recorded);
+    if (this.calls.length > this.limit) this.calls.splice(0, this.calls.length - this.limit);
+    for (const listener of [...this.listeners]) listener(recorded);
+    return recorded;
+  }
+
+  /** The calls that match every given field, oldest first. */
+  list(filter: CallFilter = {}): RecordedCall[] {
+    const keys = Object.entries(filter).filter(([, v]) => v !== undefined) as [keyof CallFilter, string][];
+    return this.calls.filter((c) => keys.every(([k, v]) => c[k] === v));
+  }
+
+  onCall(listener: (c: RecordedCall) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  clear(filter: { mchid?: string } = {}): void {
+    if (!filter.mchid) this.calls.length = 0;
+    else for (let i = this.calls.length - 1; i >= 0; i--) if (this.calls[i].mchid === filter.mchid) this.calls.splice(i, 1);
+  }
+}
