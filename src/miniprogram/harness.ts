@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import vm from 'node:vm';
 import { PAYJS_MINIPROGRAM_APPID } from '../core/protocol.js';
@@ -7,78 +7,10 @@ import { ModuleLoader } from './loader.js';
 import type { Definition, Fn, Instance, InstanceHost } from './instance.js';
 import { Lifecycle } from './lifecycle.js';
 import { Navigator, type AppJson } from './navigator.js';
+import { SYSTEM_INFO, jsFiles, readAppJson, type LaunchOptions, type MiniProgramOptions, type SetDataCall } from './app-files.js';
+export type { LaunchOptions, MiniProgramOptions, SetDataCall, ShowOrder } from './app-files.js';
 import type { PayAnswer, PayerChoice } from './payjs-miniprogram.js';
 import { createWx, type Jump, type RequestRecord, type UiCall, type WxHost } from './wx.js';
-
-/** Which `onShow` runs first when the app comes back from PAYJS: WeChat does not promise an order. */
-export type ShowOrder = 'app-first' | 'page-first';
-
-export interface MiniProgramOptions {
-  /** The mini-program directory: app.json, app.js, pages/**, components/**. */
-  dir: string;
-  /** The sandbox (from startSandbox) or anything with its `url` (and `controlToken`, if it has one). */
-  sandbox: { url: string; controlToken?: string };
-  /** Default 'app-first': App.onShow (and wx.onAppShow listeners), then the page's onShow. */
-  showOrder?: ShowOrder;
-  /** URL prefixes `wx.request` rewrites: `{ 'https://shop.example.com': merchant.url }`. */
-  hosts?: Record<string, string>;
-  /** What the user taps in every `wx.showModal` (default 'confirm'), or a function of its options. */
-  modal?: 'confirm' | 'cancel' | ((options: Record<string, unknown>) => 'confirm' | 'cancel');
-  /** Storage at launch. */
-  storage?: Record<string, unknown>;
-  /** Merged into what `wx.getSystemInfoSync()` answers. */
-  systemInfo?: Record<string, unknown>;
-  /** More `wx` APIs, or replacements: `{ login: (o) => o.success({ code: 'test' }) }`. */
-  wx?: Record<string, unknown>;
-  /** The control token, when the sandbox listens beyond loopback (default: the sandbox's). */
-  token?: string;
-  /** How long `settle()` waits (ms, default 5000). */
-  timeout?: number;
-  /** Where the mini-program's console goes besides `mp.logs` (default: nowhere). */
-  console?: Pick<Console, 'log' | 'warn' | 'error'>;
-  fetch?: typeof globalThis.fetch;
-}
-
-/** One `setData`, as recorded on `mp.setDataCalls`: the page route or component path, and the patch. */
-export interface SetDataCall {
-  route: string;
-  data: Record<string, unknown>;
-}
-
-export interface LaunchOptions {
-  path?: string;
-  query?: Record<string, string>;
-  scene?: number;
-  referrerInfo?: Record<string, unknown>;
-}
-
-const SYSTEM_INFO = {
-  brand: 'devtools', model: 'iPhone 12/13 (Pro)', pixelRatio: 3, screenWidth: 390, screenHeight: 844, windowWidth: 390,
-  windowHeight: 753, statusBarHeight: 47, language: 'zh_CN', version: '8.0.5', system: 'iOS 10.0.1', platform: 'devtools',
-  fontSizeSetting: 16, SDKVersion: '3.3.4', theme: 'light',
-};
-
-function readAppJson(dir: string): AppJson {
-  const file = join(dir, 'app.json');
-  if (!existsSync(file)) throw new Error(`no app.json in ${dir}: createMiniProgram({ dir }) takes the mini-program's root directory`);
-  let json: AppJson;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`app.json does not parse: ${(err as Error).message}`);
-  }
-  if (!Array.isArray(json.pages) || json.pages.length === 0) throw new Error('app.json lists no "pages"');
-  return json;
-}
-
-function jsFiles(dir: string, sub: string): string[] {
-  const root = join(dir, sub);
-  if (!existsSync(root)) return [];
-  return readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.js'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-}
 
 /**
  * A merchant mini-program running in Node against the sandbox: its app.js, pages and components in
