@@ -7,6 +7,7 @@ import type { EventHub } from './event-hub.js';
 import { PayjsError } from './core/errors.js';
 import { checkMerchant, type Merchant } from './core/merchant.js';
 import { sign } from './core/sign.js';
+import { checkSeed, checkSnapshot } from './admin-checks.js';
 import type { ControlAction, CreateEndpoint } from './gateway.js';
 import type { Order } from './core/order.js';
 
@@ -64,11 +65,8 @@ export class Admin {
 
   /** Puts the sandbox back to a snapshot: orders, notify jobs (pending retries resume), rules. */
   async restore(snapshot: unknown): Promise<void> {
-    const snap = snapshot as Snapshot;
-    if (typeof snap !== 'object' || snap === null || snap.version !== 1 || typeof snap.collections !== 'object' || snap.collections === null) {
-      throw new PayjsError('INVALID_PARAM', ['snapshot', 'send the JSON that GET /__sandbox/snapshot gave']);
-    }
-    await this.parts.store.replace(snap.collections);
+    const collections = checkSnapshot(snapshot);
+    await this.parts.store.replace(collections);
     for (const m of this.parts.store.values<Merchant>(MERCHANTS)) this.parts.gateway.merchants.add(m);
     this.parts.gateway.reindex();
     this.parts.notifier.reschedule();
@@ -90,21 +88,31 @@ export class Admin {
   /** Creates the seed's merchants and orders through the same path as the API: each order is
    * signed with its merchant's key and created, then paid, refunded or closed as asked. */
   async seed(seed: Seed, base: string): Promise<Order[]> {
-    if (typeof seed !== 'object' || seed === null) throw new PayjsError('INVALID_PARAM', ['seed', 'expected { "merchants": [...], "orders": [...] }']);
-    for (const m of seed.merchants ?? []) await this.addMerchant(m);
+    checkSeed(seed);
     const { gateway } = this.parts;
-    const created: Order[] = [];
-    for (const [i, o] of (seed.orders ?? []).entries()) {
-      const merchant = gateway.merchants.require(o.mchid ?? gateway.merchants.list()[0].mchid);
+    // Every order must be one the API would take before anything is made.
+    const known = new Map([...gateway.merchants.list(), ...(seed.merchants ?? [])].map((m) => [m.mchid, m]));
+    const first = gateway.merchants.list()[0].mchid;
+    seed.orders?.forEach((o, i) => {
+      if (!known.has(o.mchid ?? first)) throw new PayjsError('UNKNOWN_MCHID', [`${o.mchid} (orders[${i}])`]);
+    });
+    const calls = (seed.orders ?? []).map((o) => {
+      const merchant = known.get(o.mchid ?? first)!;
       const channel = o.channel ?? 'native';
       const params: Record<string, string | number> = { mchid: merchant.mchid, out_trade_no: o.out_trade_no, total_fee: o.total_fee };
       for (const k of ['body', 'attach', 'notify_url', 'openid'] as const) if (o[k]) params[k] = o[k]!;
       if (channel === 'micropay') params.auth_code = '134567890123456789';
       if (channel === 'facepay') params.face_code = 'seed';
-      if ((channel === 'jsapi' || channel === 'facepay') && !params.openid) throw new PayjsError('MISSING_PARAM', [`orders[${i}].openid`]);
       params.sign = sign(params, merchant.key);
+      return { channel, params, status: o.status ?? 'unpaid' };
+    });
+    for (const { channel, params } of calls) if (gateway.merchants.get(String(params.mchid))) gateway.checkCreate(channel, params);
+    for (const m of seed.merchants ?? []) await this.addMerchant(m);
+    for (const { channel, params } of calls) gateway.checkCreate(channel, params);
+    const created: Order[] = [];
+    for (const { channel, params, status } of calls) {
       let { order } = await gateway.create(channel, params, base);
-      for (const action of STATUS_ACTIONS[o.status ?? 'unpaid'] ?? []) {
+      for (const action of STATUS_ACTIONS[status]) {
         if (action === 'pay' && order.status === 'paid') continue;
         order = await gateway.act(order.payjs_order_id, action);
       }

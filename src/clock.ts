@@ -4,6 +4,9 @@ export interface Clock {
   now(): number;
 }
 
+/** 9999-12-31 23:59:59 Beijing: past it, `yyyyMMddHHmmss` (order ids, time_expire) has no digits left. */
+const LATEST_TIME = Date.UTC(9999, 11, 31, 15, 59, 59);
+
 interface Task {
   at: number;
   seq: number;
@@ -31,10 +34,13 @@ export class SandboxClock implements Clock {
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
 
+  private readonly initialOffset: number;
+
   constructor(options: SandboxClockOptions = {}) {
     const real = Date.now();
     this.frozenAt = options.frozen ? (options.start ?? real) : null;
     this.offset = options.frozen ? 0 : (options.start ?? real) - real;
+    this.initialOffset = this.offset;
   }
 
   now(): number {
@@ -53,8 +59,26 @@ export class SandboxClock implements Clock {
    * they (and what they set off that is due too) have finished. */
   async advance(seconds: number): Promise<void> {
     if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError('advance takes a number of seconds ≥ 0');
+    if (this.now() + seconds * 1000 > LATEST_TIME) throw new RangeError(`advance would pass 9999-12-31, the last time PAYJS's yyyyMMddHHmmss can write (at most ${Math.floor((LATEST_TIME - this.now()) / 1000)} s from now)`);
     this.offset += seconds * 1000;
+    this.onAdvance?.(this.advanced());
     await this.settle();
+  }
+
+  /** Called with the total advanced after each advance (the sandbox keeps it across restarts). */
+  onAdvance?: (advancedMs: number) => void;
+
+  /** How far advance() has moved the clock beyond where it started, in ms. */
+  advanced(): number {
+    return this.offset - this.initialOffset;
+  }
+
+  /** Moves the clock forward by what earlier runs advanced it (a restart must not go back in
+   * time behind the orders and notify ladders those runs made); runs nothing. */
+  resume(advancedMs: number): void {
+    if (Number.isFinite(advancedMs) && advancedMs > this.advanced() && this.now() + advancedMs - this.advanced() <= LATEST_TIME) {
+      this.offset = this.initialOffset + advancedMs;
+    }
   }
 
   /** Resolves when nothing is due and nothing started is still running. */

@@ -15,7 +15,7 @@ export { CONTROL_ACTIONS, type ControlAction, type OrderFilter } from './core/or
 import { CLOSE_WINDOW_DAYS, DEVICE_PAYS_AT_ONCE, ORDER_CODE_LENGTH, REVERSE_WINDOW_DAYS } from './core/protocol.js';
 import { find, parseTokens, type Token } from './core/scenarios.js';
 import type { Params } from './core/sign.js';
-import { isExpired, transition } from './core/transitions.js';
+import { isExpired, transition, type Transition } from './core/transitions.js';
 
 /** The endpoints that create an order and answer with JSON. */
 export type CreateEndpoint = Exclude<Channel, 'miniprogram'>;
@@ -53,6 +53,11 @@ export class Gateway {
     this.auth = new Authorizer(options);
     this.merchantCalls = new MerchantCalls(this.auth, this.clock, { openidPage: options.openidPage });
     this.reindex();
+  }
+
+  /** Checks a create call as create() would, without making anything (a seed's dry run). */
+  checkCreate(endpoint: CreateEndpoint, params: Params): void {
+    this.auth.merchantCall(endpoint, params, this.clock.now());
   }
 
   /** The scenario of one API call (see ScenarioBook.forCall); uses up matching rules. */
@@ -101,16 +106,16 @@ export class Gateway {
 
   async refund(params: Params): Promise<Params> {
     const { order, merchant } = await this.auth.orderCall('refund', params, this.clock.now(), (id) => this.order(id));
-    if (order.status === 'refunded') return answers.alreadyRefundedAnswer(order);
-    return answers.refundAnswer(await this.apply(order, 'refund'), merchant.key);
+    const { order: refunded, changed } = await this.transit(order, 'refund');
+    return changed ? answers.refundAnswer(refunded, merchant.key) : answers.alreadyRefundedAnswer(refunded);
   }
 
   // --- the payer and the sandbox's own controls -------------------------------------------
 
   /** Marks an unpaid order paid, as if the payer paid; refuses what cannot be paid. */
   async pay(payjsOrderId: string, payer?: { openid?: string }): Promise<Order> {
-    const order = await this.order(payjsOrderId);
-    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    if (!(await this.order(payjsOrderId))) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    const order = this.latest(payjsOrderId);
     const now = this.clock.now();
     const payment = this.payment(payer?.openid ? { ...order, openid: payer.openid } : order, now);
     const { order: paid } = transition(order, 'pay', now, payment);
@@ -247,15 +252,31 @@ export class Gateway {
   }
 
   private async apply(order: Order, event: OrderEvent): Promise<Order> {
-    const { order: next, changed } = transition(order, event, this.clock.now());
-    if (changed) {
-      await this.save(next);
-      if (next.paid_at !== undefined) await this.options.events?.later(next);
-    }
-    return next;
+    return (await this.transit(order, event)).order;
   }
 
-  private async record(order: Order, mishap: PayerMishap): Promise<Order> {
+  /** Applies an event to the order as it is in the store now: the copy a caller read before an
+   * await may be stale (another call changed it meanwhile), and nothing awaits between this read
+   * and the write, so concurrent calls on one order see each other and exactly one wins. */
+  private async transit(order: Order, event: OrderEvent): Promise<Transition> {
+    const result = transition(this.latest(order.payjs_order_id), event, this.clock.now());
+    if (result.changed) {
+      await this.save(result.order);
+      if (result.order.paid_at !== undefined) await this.options.events?.later(result.order);
+    }
+    return result;
+  }
+
+  /** The order as stored right now (synchronous: call it with no await before the write). */
+  private latest(payjsOrderId: string): Order {
+    const order = this.store.get<Order>(ORDERS, payjsOrderId);
+    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    return order;
+  }
+
+  private async record(stale: Order, mishap: PayerMishap): Promise<Order> {
+    const order = this.latest(stale.payjs_order_id);
+    if (order.status !== 'unpaid') transition(order, 'pay', this.clock.now()); // refuses as pay would
     const next = { ...order, history: [...order.history, { event: mishap, at: this.clock.now(), status: order.status }] };
     await this.save(next);
     return next;

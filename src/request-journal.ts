@@ -53,15 +53,17 @@ export class RequestJournal {
   add(call: Omit<RecordedCall, 'id'>): RecordedCall {
     const recorded = { id: this.nextId++, ...call };
     this.calls.push(recorded);
-    if (this.calls.length > this.limit) this.calls.splice(0, this.calls.length - this.limit);
+    // Trim a tenth at a time: one splice per call would move the whole list on every request.
+    if (this.calls.length > this.limit * 1.1) this.calls.splice(0, this.calls.length - this.limit);
     for (const listener of [...this.listeners]) listener(recorded);
     return recorded;
   }
 
   /** The calls that match every given field, oldest first. */
   list(filter: CallFilter = {}): RecordedCall[] {
+    const calls = this.calls.length > this.limit ? this.calls.slice(-this.limit) : this.calls;
     const keys = Object.entries(filter).filter(([, v]) => v !== undefined) as [keyof CallFilter, string][];
-    return this.calls.filter((c) => keys.every(([k, v]) => c[k] === v));
+    return calls.filter((c) => keys.every(([k, v]) => c[k] === v));
   }
 
   onCall(listener: (c: RecordedCall) => void): () => void {

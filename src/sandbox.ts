@@ -117,6 +117,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const merchants = new Merchants(merchantList);
   const clock = options.clock ?? new SandboxClock();
   const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, warn: log });
+  // The sandbox's own clock keeps what tests advanced across restarts, so that it never stands
+  // behind the orders and notify ladders of an earlier run; a clock handed in is the caller's.
+  if (!options.clock) {
+    clock.resume(store.get<number>('clock', 'advanced') ?? 0);
+    clock.onAdvance = (ms) => void store.put('clock', 'advanced', ms).catch(() => {});
+  }
   const scenarios = new ScenarioBook(store);
   const notifier = new Notifier({ store, clock, merchants, scenarios, transport: options.notifyTransport, allowHosts: options.notifyAllow });
   const events = new EventHub();

@@ -77,7 +77,9 @@ export interface SignDiagnosis {
   cause: string;
 }
 
-const phpUrlencode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+').replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+// A lone surrogate cannot be percent-encoded (URIError): encode it as U+FFFD, as a client would.
+const urlencode = (v: string) => encodeURIComponent(v.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
+const phpUrlencode = (v: string) => urlencode(v).replace(/%20/g, '+').replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
  * Explains a signature mismatch: recomputes the usual mistakes (an empty value signed, a zero
@@ -101,7 +103,7 @@ export function diagnose(params: Params, key: string, otherKeys: { mchid: string
     [emptyFields.length > 0 && got === withKey({ keepEmpty: true }), `empty values were signed (${emptyFields.join(', ')}); leave empty values out of the signature`],
     [zeroFields.length > 0 && got === withKey({ dropZero: true }), `a zero value was left out (${zeroFields.join(', ')}); PAYJS signs 0 like any other value`],
     [got === withKey({ encode: (v) => v.replace(/ /g, '+') }), 'spaces were signed as "+" (urlencode then unquote); sign the raw values'],
-    [got === withKey({ encode: encodeURIComponent }) || got === withKey({ encode: phpUrlencode }), 'values were URL-encoded before signing; sign the raw values'],
+    [got === withKey({ encode: urlencode }) || got === withKey({ encode: phpUrlencode }), 'values were URL-encoded before signing; sign the raw values'],
     [got === md5(joined(pairs(params))), 'the key was not appended; end the string with "&key=" and the merchant key'],
   ];
   for (const other of otherKeys) {

@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
-import Router from '@koa/router';
-import type { AppOptions } from './app.js';
-import { baseUrl } from './api-routes.js';
 import { CONTROL_SCHEMAS } from './openapi/components.js';
 import { controlPaths } from './openapi/control.js';
 import { PAYJS_HEADERS, PAYJS_PARAMETERS, PAYJS_SCHEMAS, SIGN_DEBUG, payjsPaths, requestSchemas } from './openapi/payjs.js';
 
-/** Where the description is served. */
-export const OPENAPI_PATH = '/__sandbox/openapi.json';
+export { OPENAPI_PATH } from './openapi-route.js';
 
 // The package.json beside dist/ (or src/, under the tests): the description's version is the package's.
 let version: string | undefined;
@@ -50,11 +46,4 @@ export function openApiDocument(origin: string): Record<string, unknown> {
   };
 }
 
-/** `GET /__sandbox/openapi.json`, with the origin it was asked on as its server. */
-export function openApiRoutes({ url }: Pick<AppOptions, 'url'>): Router {
-  const router = new Router();
-  router.get(OPENAPI_PATH.slice('/__sandbox'.length), (ctx) => {
-    ctx.body = openApiDocument(baseUrl(ctx, url));
-  });
-  return router;
-}
+

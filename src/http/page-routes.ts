@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import QRCode from 'qrcode';
+import { loadQrcode } from '../lazy.js';
 import type { Gateway } from '../gateway.js';
 import { PAGE_PATHS } from '../core/links.js';
 import { PayjsError } from '../core/errors.js';
@@ -17,7 +17,7 @@ export function pageRoutes(gateway: Gateway): Router {
     const content = Buffer.from(String(ctx.params.data), 'base64').toString('utf8');
     if (!content || content.length > 2048) throw new PayjsError('NOT_FOUND', ['no QR content in this URL']);
     ctx.type = 'png';
-    ctx.body = await QRCode.toBuffer(content, { type: 'png', margin: 2, width: 280 });
+    ctx.body = await (await loadQrcode()).toBuffer(content, { type: 'png', margin: 2, width: 280 });
   });
 
   addPayPages(router, gateway);

@@ -1,8 +1,10 @@
-import busboy from 'busboy';
+import type busboy from 'busboy';
+import { loadBusboy } from '../lazy.js';
 import bodyParser from 'koa-bodyparser';
 import type { Context, Middleware, Next } from 'koa';
 import { PayjsError } from '../core/errors.js';
 import type { Params } from '../core/sign.js';
+import { refuseDeep } from './depth.js';
 
 /** How a request carried its parameters. */
 export type Transport = 'query' | 'form' | 'json' | 'multipart';
@@ -34,7 +36,7 @@ const parseJsonAndForm = bodyParser({
   },
 } as bodyParser.Options);
 
-function toBodyError(err: Error & { status?: number; type?: string }): PayjsError {
+export function toBodyError(err: Error & { status?: number; type?: string }): PayjsError {
   if (err.status === 413) return new PayjsError('BODY_TOO_LARGE', ['1 MB']);
   if (err.type === 'encoding.unsupported' || err.status === 415) return new PayjsError('BAD_BODY', ['unsupported content encoding; send plain UTF-8']);
   if (/prototype property/.test(err.message)) return new PayjsError('INVALID_PARAM', ['__proto__', 'reserved name; remove it']);
@@ -43,7 +45,8 @@ function toBodyError(err: Error & { status?: number; type?: string }): PayjsErro
 }
 
 /** Reads a multipart/form-data body (what PHP's curl sends for an array) into fields. */
-function readMultipart(ctx: Context): Promise<Params> {
+async function readMultipart(ctx: Context): Promise<Params> {
+  const busboy = await loadBusboy();
   return new Promise((resolve, reject) => {
     const fields: Params = Object.create(null);
     let bb: busboy.Busboy;
@@ -93,6 +96,7 @@ export const parseParams: Middleware = async (ctx: Context, next: Next) => {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new PayjsError('BAD_BODY', ['the body must be a JSON object or form fields']);
   }
+  refuseDeep(body, 8, 'the request');
   const params: Params = Object.create(null);
   for (const [k, v] of Object.entries(ctx.query)) params[k] = v;
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) params[k] = v as Params[string];

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import ejs from 'ejs';
+import { loadEjs } from '../lazy.js';
 import type { Context } from 'koa';
 import { LANGS, langName, pageText, type Lang } from './pages/text.js';
 
@@ -36,6 +36,7 @@ export async function render(ctx: Context, name: string, data: Record<string, un
   here.searchParams.set('lang', other);
   ctx.status = status;
   ctx.type = 'html';
+  const ejs = await loadEjs();
   ctx.body = await ejs.renderFile(
     `${VIEWS_DIR}${name}.ejs`,
     { lang, t: pageText(lang, name), langSwitch: { href: `${here.pathname}${here.search}`, label: langName(other), lang: other }, scriptJson, ...data },

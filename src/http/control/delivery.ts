@@ -52,7 +52,12 @@ export function deliveryRoutes({ gateway, notifier, scenarios, clock }: AppOptio
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
       throw new PayjsError('INVALID_PARAM', ['seconds', 'send JSON {"seconds": N} with N ≥ 0']);
     }
-    await clock.advance(seconds);
+    try {
+      await clock.advance(seconds);
+    } catch (err) {
+      if (err instanceof RangeError) throw new PayjsError('INVALID_PARAM', ['seconds', err.message]);
+      throw err;
+    }
     ctx.body = clockState();
   });
 

@@ -5,7 +5,9 @@ import { deliveryRoutes } from './delivery.js';
 import { orderRoutes } from './orders.js';
 import { systemRoutes } from './system.js';
 import { eventRoutes } from './events.js';
-import { openApiRoutes } from '../openapi.js';
+import { refuseDeep } from '../depth.js';
+import { toBodyError } from '../params.js';
+import { openApiRoutes } from '../openapi-route.js';
 
 /** The request body of a control call, as an object (anything else reads as {}). */
 export const jsonBody = (ctx: { request: { body?: unknown } }): Record<string, unknown> => {
@@ -20,7 +22,11 @@ export const queryText = (v: unknown): string | undefined => (typeof v === 'stri
  * refusal with `{ error, message }`. Described in /__sandbox/openapi.json. */
 export function controlRoutes(options: AppOptions): Router {
   const router = new Router({ prefix: '/__sandbox' });
-  router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '16mb' }));
+  router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '16mb', onerror: (err: Error) => { throw toBodyError(err); } }));
+  router.use(async (ctx, next) => {
+    refuseDeep(ctx.request.body, 32, 'the body');
+    await next();
+  });
   for (const part of [orderRoutes(options), deliveryRoutes(options), systemRoutes(options), eventRoutes(options), openApiRoutes(options)]) router.use(part.routes());
   return router;
 }

@@ -1,4 +1,4 @@
-import ejs from 'ejs';
+import { loadEjs } from '../../lazy.js';
 import type { Context } from 'koa';
 import type { SandboxClock } from '../../clock.js';
 import { beijingTime } from '../../core/time.js';
@@ -52,6 +52,7 @@ export async function renderDashboard(
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
+  const ejs = await loadEjs();
   ctx.body = await ejs.renderFile(
     `${VIEWS_DIR}dashboard/${view}.ejs`,
     {

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
-import QRCode from 'qrcode';
+import { loadQrcode } from '../../lazy.js';
 import type { Context } from 'koa';
 import type { Gateway } from '../../gateway.js';
 import type { Order } from '../../core/order.js';
@@ -22,7 +22,7 @@ const isOn = (v: string | undefined) => v === '1' || v?.toLowerCase() === 'true'
 /** The callback_url a cashier or H5 page may send the payer back to. */
 const merchantReturn = (order: Order) => (order.channel === 'cashier' || order.channel === 'mweb') && isHttpUrl(order.callback_url) ? order.callback_url : undefined;
 
-const qr = (content: string) => QRCode.toDataURL(content, { margin: 2, width: 240 });
+const qr = async (content: string) => (await loadQrcode()).toDataURL(content, { margin: 2, width: 240 });
 
 /** The scan page (what code_url opens), the cashier and the H5 page, where a person or a browser
  * test pays; then the result and "closed" pages. */
