@@ -81,6 +81,14 @@ function crashCopy(db: string): string {
 const filesLike = (db: string, infix: string) => readdirSync(join(db, '..')).filter((f) => f.startsWith(`db.json${infix}`));
 
 describe('persistence in a lowdb file', () => {
+  it('makes the directory of a db file that does not exist yet', async () => {
+    const db = join(tempDir(), 'not', 'yet', 'db.json');
+    const s = await start(db);
+    const id = await createOrder(s);
+    await s.close();
+    expect(JSON.parse(readFileSync(db, 'utf8')).collections.orders[id]).toBeDefined();
+  });
+
   it('an order survives a restart in each of its states', async () => {
     const db = join(tempDir(), 'db.json');
     const first = await start(db);

@@ -1,4 +1,5 @@
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Low, Memory } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { Journal, keepAside, readJournal } from './journal.js';
@@ -66,6 +67,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     return new DocStore(db, undefined, undefined, Infinity);
   }
   const file = options.file;
+  mkdirSync(dirname(file), { recursive: true });
   const db = new Low<Doc>(new DataFile<Doc>(file, { parse: parseDoc, stringify: (d) => JSON.stringify(d) }), emptyDoc());
   let problem: string | null = null;
   try {
