@@ -89,9 +89,9 @@ describe('hostile requests', () => {
   });
 });
 
-// Each of these is a bug the fuzz found: the test states the behaviour we want and fails until
-// src/ is fixed (docs/reliability.md, "Bugs found", has the cause and a proposed diff). When one
-// is fixed, turn `it.fails` into `it` and set its flag in AVOID (hostile.mjs) to false.
+// Each of these is a bug the fuzz found (docs/reliability.md, "Bugs found": cause and fix), kept
+// as the input that tripped it. A bug found later gets its test here as `it.fails` and a flag in
+// AVOID (hostile.mjs) until src/ is fixed.
 describe('bugs the fuzz found', () => {
   let own: Sandbox;
   const control = async (method: string, path: string, body?: string) => {

@@ -30,7 +30,7 @@ describe('crash cycles', () => {
   }, 180_000);
 });
 
-// Bug 8 (docs/reliability.md): the clock offset lives only in memory. Fails until src/ is fixed.
+// Bug 8 (docs/reliability.md): the clock's advances lived only in memory; a restart took it back.
 describe('the sandbox clock across a restart', () => {
   it('does not go back: after a restart it stands at least where the last stored change was made', async () => {
     const db = tempDb();
