@@ -1,0 +1,53 @@
+// Builds a sandbox lowdb document holding `count` orders of the default merchant, written
+// straight to disk (no server, no journal): the store reads it at open as it would after a
+// compaction. Order records have the shape Gateway.newOrder gives a native order
+// (src/gateway.ts), a third of them paid the way Gateway.pay leaves them.
+import { writeFileSync } from 'node:fs';
+
+const MCHID = '1234567890';
+const TTL_MS = 2 * 60 * 60 * 1000; // DEFAULT_ORDER_TTL_SECONDS: unexpired, so check never writes
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000;
+
+const compactTime = (ms) => new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 19).replace(/[-T:]/g, '');
+const token = (n) => {
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALNUM[Math.floor(Math.random() * ALNUM.length)];
+  return s;
+};
+
+/** Writes the document to `file`; returns the payjs_order_ids, in creation order. */
+export function writeOrdersDoc(file, count, now = Date.now()) {
+  const prefix = `${compactTime(now)}00`;
+  const ids = [];
+  const parts = [];
+  for (let i = 0; i < count; i++) {
+    const id = `${prefix}${String(i).padStart(9, '0')}`; // 25 digits, unique
+    const created = now - (count - i); // 1 ms apart, all well inside the TTL
+    const order = {
+      payjs_order_id: id,
+      mchid: MCHID,
+      out_trade_no: `PRELOAD${i}`,
+      total_fee: 1 + (i % 5000),
+      body: 'preloaded order',
+      channel: 'native',
+      status: 'unpaid',
+      created_at: created,
+      expires_at: created + TTL_MS,
+      code: token(12),
+      history: [{ event: 'create', at: created, status: 'unpaid' }],
+    };
+    if (i % 3 === 2) {
+      const paidAt = created + 1;
+      order.status = 'paid';
+      order.openid = `o7LFAw${token(22)}`;
+      order.transaction_id = `4200000${String(i).padStart(21, '0')}`;
+      order.paid_at = paidAt;
+      order.history.push({ event: 'pay', at: paidAt, status: 'paid' });
+    }
+    ids.push(id);
+    parts.push(`${JSON.stringify(id)}:${JSON.stringify(order)}`);
+  }
+  writeFileSync(file, `{"version":1,"seq":${count},"collections":{"orders":{${parts.join(',')}}}}`);
+  return ids;
+}
