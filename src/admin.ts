@@ -8,7 +8,8 @@ import { PayjsError } from './core/errors.js';
 import { checkMerchant, type Merchant } from './core/merchant.js';
 import { sign } from './core/sign.js';
 import { checkSeed, checkSnapshot } from './admin-checks.js';
-import type { ControlAction, CreateEndpoint } from './gateway.js';
+import type { CreateEndpoint } from './gateway.js';
+import type { ControlAction } from './core/order.js';
 import type { Order } from './core/order.js';
 
 const MERCHANTS = 'merchants';

@@ -4,7 +4,7 @@ import type { Store } from './store/store.js';
 import type { Endpoint } from './core/fields.js';
 import type { Random } from './core/ids.js';
 import type { Merchants } from './core/merchant.js';
-import type { Order } from './core/order.js';
+import type { Channel, Order } from './core/order.js';
 import type { Token } from './core/scenarios.js';
 
 /** What the notify engine hears from the gateway. */
@@ -33,3 +33,8 @@ export interface GatewayOptions {
    * straight back to `callback_url` with the default payer. */
   openidPage?: boolean;
 }
+
+/** The endpoints that create an order and answer with JSON. */
+export type CreateEndpoint = Exclude<Channel, 'miniprogram'>;
+/** The endpoints that act on one order. */
+export type OrderEndpoint = 'check' | 'close' | 'reverse' | 'refund';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
-import { CONTROL_ACTIONS } from '../src/gateway.js';
+import { CONTROL_ACTIONS } from '../src/core/order.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { MCHID, call, nativeOrder, signed, tradeNo } from './support.js';
 import { METHODS, createValidator, type Answer, type Validator } from './openapi-validator.js';

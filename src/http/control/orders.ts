@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { CONTROL_ACTIONS, type ControlAction } from '../../gateway.js';
+import { CONTROL_ACTIONS, type ControlAction } from '../../core/order.js';
 import { PayjsError } from '../../core/errors.js';
 import type { AppOptions } from '../app.js';
 import { jsonBody, queryText } from './index.js';

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
 import type { Context } from 'koa';
-import { CONTROL_ACTIONS } from '../../gateway.js';
+import { CONTROL_ACTIONS } from '../../core/order.js';
 import { NEXT } from '../../core/transitions.js';
 import { payPageUrl } from '../../core/links.js';
 import { dueAt } from '../../core/notify.js';

@@ -1,4 +1,4 @@
-import { CONTROL_ACTIONS } from '../../gateway.js';
+import { CONTROL_ACTIONS } from '../../core/order.js';
 import { NEXT } from '../../core/transitions.js';
 import { VOCABULARY } from '../../core/scenarios.js';
 import { anything, arr, bool, epochMs, exact, int, mapOf, nullable, num, oneOf, ref, str, type Schema } from './schema.js';

@@ -1,4 +1,4 @@
-import { CONTROL_ACTIONS } from '../../gateway.js';
+import { CONTROL_ACTIONS } from '../../core/order.js';
 import { requestSchema } from './payjs.js';
 import { ACTION_TEXT } from './components.js';
 import { arr, exact, int, json, oneOf, ref, refusal, str, type Schema } from './schema.js';
