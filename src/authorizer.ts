@@ -66,14 +66,22 @@ export class Authorizer {
     const mchid = typeof params.mchid === 'string' && params.mchid ? params.mchid : order?.mchid;
     const merchant = mchid ? this.options.merchants.get(mchid) : undefined;
     if (!merchant) return { sign: 'unchecked', mchid };
+    if (this.verified.get(params) === merchant.mchid) return { sign: 'valid', mchid };
     if (params.sign === undefined || params.sign === null || params.sign === '') return { sign: 'missing', mchid };
     if (verify(params, merchant.key, { lenient: this.options.lenientSign })) return { sign: 'valid', mchid };
     return { sign: 'invalid', mchid, diagnosis: diagnose(params, merchant.key, this.options.merchants.list()) };
   }
 
+  /** Requests whose sign this call already verified, and under whose key: the request journal's
+   * verdict reuses it instead of hashing the same parameters again on every call. */
+  private readonly verified = new WeakMap<Params, string>();
+
   private verifySign(endpoint: Endpoint, params: Params, merchant: Merchant, showExpected: boolean): void {
     if (params.sign === undefined || params.sign === null || params.sign === '') throw new PayjsError('SIGN_MISSING');
-    if (verify(params, merchant.key, { lenient: this.options.lenientSign })) return;
+    if (verify(params, merchant.key, { lenient: this.options.lenientSign })) {
+      this.verified.set(params, merchant.mchid);
+      return;
+    }
     const d = diagnose(params, merchant.key, this.options.merchants.list());
     const expected = showExpected ? d.expected : '(send mchid to see the expected sign)';
     const debug = JSON.stringify({ endpoint, canonical: d.canonical, expected, received: d.received, cause: d.cause });
