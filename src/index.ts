@@ -4,4 +4,4 @@ export { sign, verify, canonicalString, diagnose, type Params, type ParamValue, 
 export { DEFAULT_MERCHANT, type Merchant } from './core/merchant.js';
 export type { Order, OrderStatus, Channel } from './core/order.js';
 export { NEXT as ORDER_TRANSITIONS } from './core/transitions.js';
-export { SandboxClock, type Clock, type SandboxClockOptions } from './clock.js';
+export { SandboxClock, type Clock, type SandboxClockOptions } from './clock/clock.js';

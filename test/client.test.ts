@@ -13,7 +13,7 @@ let receiver: Receiver;
 
 /** Starts the CLI as CI would, and reads its URL from the first banner line. */
 async function startCli(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['dist/bin.js', '--port', '0', '--memory'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/cli/bin.js', '--port', '0', '--memory'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const first = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', resolve);

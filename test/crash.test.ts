@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'dist', 'bin.js');
+const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 const MCHID = '1234567890';
 const KEY = 'TestKey1234567890';
 type Fields = Record<string, string | number>;

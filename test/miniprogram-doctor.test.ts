@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli.js';
-import { doctor } from '../src/doctor.js';
+import { runCli } from '../src/cli/cli.js';
+import { doctor } from '../src/cli/doctor.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/miniprogram/', import.meta.url));
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 
 /** A copy of the example mini-program with some files replaced. */
 function brokenCopy(files: Record<string, string>): string {

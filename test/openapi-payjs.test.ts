@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock, startSandbox, type Params, type Sandbox } from '../src/index.js';
-import { API_ENDPOINTS } from '../src/http/api-routes.js';
+import { API_ENDPOINTS } from '../src/http/routes/api.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { MCHID, nativeOrder, signed, tradeNo } from './support.js';
 import { createValidator, type Answer, type Validator } from './openapi-validator.js';

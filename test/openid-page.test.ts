@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign, startSandbox, type Sandbox } from '../src/index.js';
-import { DEFAULT_PAYER_OPENID } from '../src/gateway.js';
+import { DEFAULT_PAYER_OPENID } from '../src/app/gateway.js';
 import { FAKE_PAYERS } from '../src/http/pages/openid.js';
 import { KEY, MCHID, call, send, tradeNo } from './support.js';
 

@@ -12,7 +12,7 @@ import { MCHID, call, tempDb, tradeNo } from './support.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist', 'bin.js'))) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT });
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'bin.js'))) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT });
 }, 120_000);
 
 describe('crash cycles', () => {

@@ -13,8 +13,8 @@ import type { Order } from '../core/order.js';
 import type { NotifyJob } from '../core/notify.js';
 import type { Rule, RuleInput } from '../core/scenarios.js';
 import type { NotifyEvent } from '../notify/notifier.js';
-import type { CallFilter, RecordedCall } from '../request-journal.js';
-import type { Seed, Snapshot } from '../admin.js';
+import type { CallFilter, RecordedCall } from '../app/call-log.js';
+import type { Seed, Snapshot } from '../app/admin.js';
 import type { Sandbox } from '../sandbox.js';
 import { SandboxRequestError, controlHttp, type ControlCall } from './http.js';
 

@@ -1,19 +1,19 @@
 import Koa from 'koa';
-import type { SandboxClock } from '../clock.js';
-import type { Gateway } from '../gateway.js';
+import type { SandboxClock } from '../clock/clock.js';
+import type { Gateway } from '../app/gateway.js';
 import type { Notifier } from '../notify/notifier.js';
-import type { ScenarioBook } from '../scenario-book.js';
-import type { RequestJournal } from '../request-journal.js';
-import type { Admin } from '../admin.js';
-import type { EventHub } from '../event-hub.js';
+import type { ScenarioBook } from '../app/scenario-book.js';
+import type { RequestJournal } from '../app/call-log.js';
+import type { Admin } from '../app/admin.js';
+import type { EventHub } from '../app/event-hub.js';
 import { PayjsError } from '../core/errors.js';
-import { API_ENDPOINTS, apiRoutes } from './api-routes.js';
-import { controlRoutes } from './control/index.js';
+import { API_ENDPOINTS, apiRoutes } from './routes/api.js';
+import { controlRoutes } from './routes/control/index.js';
 import { errorBoundary, isPayjsPath } from './errors.js';
 import { requireControlToken } from './control-token.js';
-import { pageRoutes } from './page-routes.js';
-import { dashboardRoutes } from './dashboard/index.js';
-import { miniprogramRoutes } from './miniprogram-routes.js';
+import { pageRoutes } from './routes/pages.js';
+import { dashboardRoutes } from './routes/dashboard/index.js';
+import { miniprogramRoutes } from './routes/miniprogram.js';
 
 export interface AppOptions {
   gateway: Gateway;

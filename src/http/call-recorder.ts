@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
-import type { SandboxClock } from '../clock.js';
-import type { Gateway } from '../gateway.js';
-import type { RequestJournal } from '../request-journal.js';
+import type { SandboxClock } from '../clock/clock.js';
+import type { Gateway } from '../app/gateway.js';
+import type { RequestJournal } from '../app/call-log.js';
 import { errorEnvelope } from '../core/answers.js';
 import { PayjsError } from '../core/errors.js';
 

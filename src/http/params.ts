@@ -1,5 +1,5 @@
 import type busboy from 'busboy';
-import { loadBusboy } from '../lazy.js';
+import { loadBusboy } from './lazy.js';
 import bodyParser from 'koa-bodyparser';
 import type { Context, Middleware, Next } from 'koa';
 import { PayjsError } from '../core/errors.js';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { loadEjs } from '../lazy.js';
+import { loadEjs } from './lazy.js';
 import type { Context } from 'koa';
 import { LANGS, langName, pageText, type Lang } from './pages/text.js';
 

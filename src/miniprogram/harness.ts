@@ -9,7 +9,7 @@ import { Lifecycle } from './lifecycle.js';
 import { Navigator, type AppJson } from './navigator.js';
 import { SYSTEM_INFO, jsFiles, readAppJson, type LaunchOptions, type MiniProgramOptions, type SetDataCall } from './app-files.js';
 export type { LaunchOptions, MiniProgramOptions, SetDataCall, ShowOrder } from './app-files.js';
-import type { PayAnswer, PayerChoice } from './payjs-miniprogram.js';
+import type { PayAnswer, PayerChoice } from '../app/payjs-miniprogram.js';
 import { createWx, type Jump, type RequestRecord, type UiCall, type WxHost } from './wx.js';
 
 /**

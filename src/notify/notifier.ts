@@ -1,5 +1,5 @@
-import type { SandboxClock } from '../clock.js';
-import type { ScenarioBook } from '../scenario-book.js';
+import type { SandboxClock } from '../clock/clock.js';
+import type { ScenarioBook } from '../app/scenario-book.js';
 import type { Store } from '../store/store.js';
 import type { Merchants } from '../core/merchant.js';
 import type { Order } from '../core/order.js';

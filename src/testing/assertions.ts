@@ -1,4 +1,4 @@
-import type { CallFilter, RecordedCall } from '../request-journal.js';
+import type { CallFilter, RecordedCall } from '../app/call-log.js';
 
 /** Anything with a request journal: the in-process Sandbox (answers at once) or the client (a promise). */
 export interface HasJournal {

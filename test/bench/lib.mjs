@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { sign } from '../../dist/index.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = join(ROOT, 'dist/bin.js');
+export const BIN = join(ROOT, 'dist/cli/bin.js');
 export const BARE = fileURLToPath(new URL('./bare-server.mjs', import.meta.url));
 export const MCHID = '1234567890';
 export const KEY = 'TestKey1234567890';

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { sign, verify } from '../../dist/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'dist', 'bin.js');
+const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 const MCHID = '1234567890';
 const KEY = 'TestKey1234567890';
 

@@ -2,7 +2,7 @@
 // npm run reliability:fuzz -- --requests 100000 [--concurrency 8] [--seed N] [--batch 500] [--json]
 //
 // Sends hostile raw requests (test/reliability/hostile.mjs) to the CLI as a process
-// (`node dist/bin.js --port 0 --db <tmp> --no-magic-amounts`) and checks, for every answer:
+// (`node dist/cli/bin.js --port 0 --db <tmp> --no-magic-amounts`) and checks, for every answer:
 // complete, no 5xx, on /api/* an envelope, a signed answer or a 302; after every batch: the
 // process still answers, and no order exists under the out_trade_no of a refused call. At the
 // end, SIGTERM must write the document and exit 0, and a restart on it must hold every order.
@@ -19,7 +19,7 @@ import { sign, verify } from '../../dist/index.js';
 import { AVOID, hostileRequest, judge, sendRaw } from './hostile.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'dist', 'bin.js');
+const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 const OTHER = { mchid: '2000000001', key: 'OtherKey0001' };
 const merchants = [{ mchid: '1234567890', key: 'TestKey1234567890' }, OTHER];
 

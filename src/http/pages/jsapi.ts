@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
 import type { Context, Next } from 'koa';
-import type { Gateway } from '../../gateway.js';
+import type { Gateway } from '../../app/gateway.js';
 import { PayjsError } from '../../core/errors.js';
 import { PAGE_PATHS } from '../../core/links.js';
 import { JSAPI_ERR_MSG } from '../../core/protocol.js';

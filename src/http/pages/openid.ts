@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { DEFAULT_PAYER_OPENID, type Gateway } from '../../gateway.js';
+import { DEFAULT_PAYER_OPENID, type Gateway } from '../../app/gateway.js';
 import { wechatUser } from '../../core/fakes.js';
 import { openid as newOpenid, seededRandom } from '../../core/ids.js';
 import { PAGE_PATHS } from '../../core/links.js';

@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
-import { loadQrcode } from '../../lazy.js';
+import { loadQrcode } from '../lazy.js';
 import type { Context } from 'koa';
-import type { Gateway } from '../../gateway.js';
+import type { Gateway } from '../../app/gateway.js';
 import type { Order } from '../../core/order.js';
 import { PAGE_PATHS, codeFromPrepayId, codeUrl, payPageUrl } from '../../core/links.js';
 import { CASHIER_AUTO_PAY_SECONDS } from '../../core/protocol.js';

@@ -1,7 +1,7 @@
-import type { Store } from './store/store.js';
-import { CREATE_ENDPOINTS, magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput, type Subject, type Token } from './core/scenarios.js';
-import type { Order } from './core/order.js';
-import type { Params } from './core/sign.js';
+import type { Store } from '../store/store.js';
+import { CREATE_ENDPOINTS, magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput, type Subject, type Token } from '../core/scenarios.js';
+import type { Order } from '../core/order.js';
+import type { Params } from '../core/sign.js';
 
 const RULES = 'scenarios';
 

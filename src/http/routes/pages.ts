@@ -1,11 +1,11 @@
 import Router from '@koa/router';
 import { loadQrcode } from '../lazy.js';
-import type { Gateway } from '../gateway.js';
-import { PAGE_PATHS } from '../core/links.js';
-import { PayjsError } from '../core/errors.js';
-import { addJsapiBridge } from './pages/jsapi.js';
-import { addOpenidPage } from './pages/openid.js';
-import { addPayPages } from './pages/pay.js';
+import type { Gateway } from '../../app/gateway.js';
+import { PAGE_PATHS } from '../../core/links.js';
+import { PayjsError } from '../../core/errors.js';
+import { addJsapiBridge } from '../pages/jsapi.js';
+import { addOpenidPage } from '../pages/openid.js';
+import { addPayPages } from '../pages/pay.js';
 
 /** The payer's side: the QR image; the scan, cashier and H5 pages where a person or a browser
  * test pays; the fake WeChat login of /api/openid; the WeixinJSBridge stand-in for JSAPI. */

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { CONTROL_SCHEMAS } from './openapi/components.js';
-import { controlPaths } from './openapi/control.js';
-import { PAYJS_HEADERS, PAYJS_PARAMETERS, PAYJS_SCHEMAS, SIGN_DEBUG, payjsPaths, requestSchemas } from './openapi/payjs.js';
+import { CONTROL_SCHEMAS } from './components.js';
+import { controlPaths } from './control.js';
+import { PAYJS_HEADERS, PAYJS_PARAMETERS, PAYJS_SCHEMAS, SIGN_DEBUG, payjsPaths, requestSchemas } from './payjs.js';
 
-export { OPENAPI_PATH } from './openapi-route.js';
+export { OPENAPI_PATH } from '../routes/openapi.js';
 
 // The package.json beside dist/ (or src/, under the tests): the description's version is the package's.
 let version: string | undefined;
 const packageVersion = () =>
-  (version ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+  (version ??= (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
 
 /**
  * The OpenAPI 3.1 description of both surfaces: the PAYJS API at `/api/*` and the control API at

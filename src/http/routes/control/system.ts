@@ -1,7 +1,7 @@
 import Router from '@koa/router';
-import type { Seed } from '../../admin.js';
-import type { AppOptions } from '../app.js';
-import { baseUrl } from '../api-routes.js';
+import type { Seed } from '../../../app/admin.js';
+import type { AppOptions } from '../../app.js';
+import { baseUrl } from '../api.js';
 import { jsonBody, queryText } from './index.js';
 
 /** The whole sandbox: the request journal, merchants, reset, snapshot and restore, seeding. */

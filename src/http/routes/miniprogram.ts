@@ -1,10 +1,10 @@
 import Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
 import type { Context } from 'koa';
-import type { Gateway } from '../gateway.js';
-import { PayjsError } from '../core/errors.js';
-import { devtoolsCondition, payInMiniprogram, readPayRequest, type PayerChoice } from '../miniprogram/payjs-miniprogram.js';
-import { render } from './views.js';
+import type { Gateway } from '../../app/gateway.js';
+import { PayjsError } from '../../core/errors.js';
+import { devtoolsCondition, payInMiniprogram, readPayRequest, type PayerChoice } from '../../app/payjs-miniprogram.js';
+import { render } from '../views.js';
 
 const yuan = (fee: unknown) => (typeof fee === 'number' || (typeof fee === 'string' && /^\d+$/.test(fee)) ? (Number(fee) / 100).toFixed(2) : undefined);
 

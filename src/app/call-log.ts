@@ -1,5 +1,5 @@
-import type { ErrorCode } from './core/errors.js';
-import type { SignDiagnosis } from './core/sign.js';
+import type { ErrorCode } from '../core/errors.js';
+import type { SignDiagnosis } from '../core/sign.js';
 
 /** One API call a merchant made, as the sandbox saw and answered it. */
 export interface RecordedCall {

@@ -1,16 +1,16 @@
 import type { Gateway } from './gateway.js';
-import type { Notifier } from './notify/notifier.js';
-import type { RequestJournal } from './request-journal.js';
+import type { Notifier } from '../notify/notifier.js';
+import type { RequestJournal } from './call-log.js';
 import type { ScenarioBook } from './scenario-book.js';
-import type { Store } from './store/store.js';
+import type { Store } from '../store/store.js';
 import type { EventHub } from './event-hub.js';
-import { PayjsError } from './core/errors.js';
-import { checkMerchant, type Merchant } from './core/merchant.js';
-import { sign } from './core/sign.js';
+import { PayjsError } from '../core/errors.js';
+import { checkMerchant, type Merchant } from '../core/merchant.js';
+import { sign } from '../core/sign.js';
 import { checkSeed, checkSnapshot } from './admin-checks.js';
 import type { CreateEndpoint } from './gateway.js';
-import type { ControlAction } from './core/order.js';
-import type { Order } from './core/order.js';
+import type { ControlAction } from '../core/order.js';
+import type { Order } from '../core/order.js';
 
 const MERCHANTS = 'merchants';
 

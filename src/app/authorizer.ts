@@ -1,8 +1,8 @@
-import { PayjsError } from './core/errors.js';
-import { checkFormats, readFields, requirePresent, type Endpoint, type Fields } from './core/fields.js';
-import type { Merchant, Merchants } from './core/merchant.js';
-import type { Order } from './core/order.js';
-import { diagnose, verify, type Params, type SignDiagnosis } from './core/sign.js';
+import { PayjsError } from '../core/errors.js';
+import { checkFormats, readFields, requirePresent, type Endpoint, type Fields } from '../core/fields.js';
+import type { Merchant, Merchants } from '../core/merchant.js';
+import type { Order } from '../core/order.js';
+import { diagnose, verify, type Params, type SignDiagnosis } from '../core/sign.js';
 
 export interface AuthorizerOptions {
   merchants: Merchants;

@@ -1,6 +1,6 @@
-import type { Order } from './core/order.js';
-import type { NotifyEvent } from './notify/notifier.js';
-import type { RecordedCall } from './request-journal.js';
+import type { Order } from '../core/order.js';
+import type { NotifyEvent } from '../notify/notifier.js';
+import type { RecordedCall } from './call-log.js';
 
 /** What happens in a sandbox, for the dashboard's live updates (server-sent events). */
 export type SandboxEvent =

@@ -3,7 +3,7 @@
  * merchant mini-program jumps with, lets the payer pay, fail or cancel, and hands the merchant app
  * the `onShow` options of its return. Runs inside the sandbox, behind /__sandbox/miniprogram/.
  */
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from './gateway.js';
 import { PayjsError } from '../core/errors.js';
 import type { Order } from '../core/order.js';
 import { MINIPROGRAM_DEFAULT_PATH, MINIPROGRAM_RESULTS, MINIPROGRAM_RETURN_SCENE, PAYJS_MINIPROGRAM_APPID } from '../core/protocol.js';

@@ -1,12 +1,12 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/clock.js';
 import type { Authorizer } from './authorizer.js';
-import { merchantAnswer } from './core/answers.js';
-import { PayjsError } from './core/errors.js';
-import { BANKS, complaints, ipList, merchantInfo, wechatUser } from './core/fakes.js';
-import { openidPageUrl } from './core/links.js';
-import { DEFAULT_PAYER_OPENID } from './core/new-order.js';
-import { OPENID_CALLBACK_MAX_QUERY_PARAMS } from './core/protocol.js';
-import type { Params } from './core/sign.js';
+import { merchantAnswer } from '../core/answers.js';
+import { PayjsError } from '../core/errors.js';
+import { BANKS, complaints, ipList, merchantInfo, wechatUser } from '../core/fakes.js';
+import { openidPageUrl } from '../core/links.js';
+import { DEFAULT_PAYER_OPENID } from '../core/new-order.js';
+import { OPENID_CALLBACK_MAX_QUERY_PARAMS } from '../core/protocol.js';
+import type { Params } from '../core/sign.js';
 
 /** The endpoints that answer with merchant data. */
 export type QueryEndpoint = 'user' | 'info' | 'bank' | 'complaint' | 'iplist';

@@ -1,13 +1,13 @@
 import Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
-import type { AppOptions } from '../app.js';
+import type { AppOptions } from '../../app.js';
 import { deliveryRoutes } from './delivery.js';
 import { orderRoutes } from './orders.js';
 import { systemRoutes } from './system.js';
 import { eventRoutes } from './events.js';
-import { refuseDeep } from '../depth.js';
-import { toBodyError } from '../params.js';
-import { openApiRoutes } from '../openapi-route.js';
+import { refuseDeep } from '../../depth.js';
+import { toBodyError } from '../../params.js';
+import { openApiRoutes } from '../openapi.js';
 
 /** The request body of a control call, as an object (anything else reads as {}). */
 export const jsonBody = (ctx: { request: { body?: unknown } }): Record<string, unknown> => {

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { MINIPROGRAM_RETURN_SCENE, PAYJS_MINIPROGRAM_APPID } from './core/protocol.js';
+import { MINIPROGRAM_RETURN_SCENE, PAYJS_MINIPROGRAM_APPID } from '../core/protocol.js';
 
 /** One problem, at file:line (the file relative to the mini-program directory). */
 export interface Finding {

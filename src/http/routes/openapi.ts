@@ -1,13 +1,13 @@
 import Router from '@koa/router';
-import type { AppOptions } from './app.js';
-import { baseUrl } from './api-routes.js';
+import type { AppOptions } from '../app.js';
+import { baseUrl } from './api.js';
 import { lazy } from '../lazy.js';
 
 /** Where the description is served. */
 export const OPENAPI_PATH = '/__sandbox/openapi.json';
 
 // The description is large data: it is loaded when first asked for, not at start.
-const loadOpenApi = lazy(() => import('./openapi.js'));
+const loadOpenApi = lazy(() => import('../openapi/document.js'));
 
 /** `GET /__sandbox/openapi.json`, with the origin it was asked on as its server. */
 export function openApiRoutes({ url }: Pick<AppOptions, 'url'>): Router {

@@ -1,15 +1,15 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { CreateEndpoint, Gateway, OrderEndpoint, QueryEndpoint } from '../gateway.js';
-import { cashierUrl } from '../core/links.js';
-import { parseParams } from './params.js';
-import { PayjsError } from '../core/errors.js';
-import type { Endpoint } from '../core/fields.js';
-import type { Token } from '../core/scenarios.js';
-import { SCENARIO_HEADER, withFaults } from './faults.js';
-import { recordCalls } from './call-recorder.js';
-import type { RequestJournal } from '../request-journal.js';
-import type { SandboxClock } from '../clock.js';
+import type { CreateEndpoint, Gateway, OrderEndpoint, QueryEndpoint } from '../../app/gateway.js';
+import { cashierUrl } from '../../core/links.js';
+import { parseParams } from '../params.js';
+import { PayjsError } from '../../core/errors.js';
+import type { Endpoint } from '../../core/fields.js';
+import type { Token } from '../../core/scenarios.js';
+import { SCENARIO_HEADER, withFaults } from '../faults.js';
+import { recordCalls } from '../call-recorder.js';
+import type { RequestJournal } from '../../app/call-log.js';
+import type { SandboxClock } from '../../clock/clock.js';
 
 declare module 'koa' {
   interface DefaultState {

@@ -1,8 +1,8 @@
 import { loadEjs } from '../../lazy.js';
 import type { Context } from 'koa';
-import type { SandboxClock } from '../../clock.js';
-import { beijingTime } from '../../core/time.js';
-import { VIEWS_DIR, pageLang, scriptJson } from '../views.js';
+import type { SandboxClock } from '../../../clock/clock.js';
+import { beijingTime } from '../../../core/time.js';
+import { VIEWS_DIR, pageLang, scriptJson } from '../../views.js';
 import { DASHBOARD_TEXT, fill } from './text.js';
 
 /** The sections of the dashboard, in the order of its navigation bar. */

@@ -1,6 +1,6 @@
-import { PayjsError } from './core/errors.js';
-import { checkMerchant, type Merchant } from './core/merchant.js';
-import { CREATE_ENDPOINTS } from './core/scenarios.js';
+import { PayjsError } from '../core/errors.js';
+import { checkMerchant, type Merchant } from '../core/merchant.js';
+import { CREATE_ENDPOINTS } from '../core/scenarios.js';
 import type { Seed, SeedOrder } from './admin.js';
 
 /** Checks of what the control API restores and seeds, made before anything changes: a refused

@@ -1,17 +1,17 @@
 import Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
 import type { Context } from 'koa';
-import { CONTROL_ACTIONS } from '../../core/order.js';
-import { NEXT } from '../../core/transitions.js';
-import { payPageUrl } from '../../core/links.js';
-import { dueAt } from '../../core/notify.js';
-import { DEFAULT_MERCHANT } from '../../core/merchant.js';
-import { MAGIC_AMOUNTS, VOCABULARY } from '../../core/scenarios.js';
-import type { Order, OrderEvent } from '../../core/order.js';
-import type { RecordedCall } from '../../request-journal.js';
-import type { AppOptions } from '../app.js';
-import { orderTimeline } from '../../timeline.js';
-import { API_ENDPOINTS } from '../api-routes.js';
+import { CONTROL_ACTIONS } from '../../../core/order.js';
+import { NEXT } from '../../../core/transitions.js';
+import { payPageUrl } from '../../../core/links.js';
+import { dueAt } from '../../../core/notify.js';
+import { DEFAULT_MERCHANT } from '../../../core/merchant.js';
+import { MAGIC_AMOUNTS, VOCABULARY } from '../../../core/scenarios.js';
+import type { Order, OrderEvent } from '../../../core/order.js';
+import type { RecordedCall } from '../../../app/call-log.js';
+import type { AppOptions } from '../../app.js';
+import { orderTimeline } from '../../../app/timeline.js';
+import { API_ENDPOINTS } from '../api.js';
 import { renderDashboard, type LiveWatch } from './render.js';
 import { signDebug, type SignDebugInput } from './sign-debug.js';
 

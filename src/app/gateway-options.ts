@@ -1,11 +1,11 @@
-import type { SandboxClock } from './clock.js';
+import type { SandboxClock } from '../clock/clock.js';
 import type { ScenarioBook } from './scenario-book.js';
-import type { Store } from './store/store.js';
-import type { Endpoint } from './core/fields.js';
-import type { Random } from './core/ids.js';
-import type { Merchants } from './core/merchant.js';
-import type { Channel, Order } from './core/order.js';
-import type { Token } from './core/scenarios.js';
+import type { Store } from '../store/store.js';
+import type { Endpoint } from '../core/fields.js';
+import type { Random } from '../core/ids.js';
+import type { Merchants } from '../core/merchant.js';
+import type { Channel, Order } from '../core/order.js';
+import type { Token } from '../core/scenarios.js';
 
 /** What the notify engine hears from the gateway. */
 export interface OrderEvents {

@@ -1,23 +1,23 @@
-import type { SandboxClock } from './clock.js';
-import type { Store } from './store/store.js';
+import type { SandboxClock } from '../clock/clock.js';
+import type { Store } from '../store/store.js';
 import { Authorizer } from './authorizer.js';
 import { MerchantCalls } from './merchant-calls.js';
 import type { CreateEndpoint, GatewayOptions } from './gateway-options.js';
-import { newOrder, newPayment } from './core/new-order.js';
-import * as answers from './core/answers.js';
-import { PayjsError } from './core/errors.js';
-import type { Endpoint, Fields } from './core/fields.js';
-import { payjsOrderId, token, type Random } from './core/ids.js';
-import type { Merchant, Merchants } from './core/merchant.js';
-import type { Channel, ControlAction, Order, OrderEvent, OrderFilter, PayerMishap, Payment } from './core/order.js';
-import { CLOSE_WINDOW_DAYS, DEVICE_PAYS_AT_ONCE, ORDER_CODE_LENGTH, REVERSE_WINDOW_DAYS } from './core/protocol.js';
-import { find, parseTokens, type Token } from './core/scenarios.js';
-import type { Params } from './core/sign.js';
-import { isExpired, transition, type Transition } from './core/transitions.js';
+import { newOrder, newPayment } from '../core/new-order.js';
+import * as answers from '../core/answers.js';
+import { PayjsError } from '../core/errors.js';
+import type { Endpoint, Fields } from '../core/fields.js';
+import { payjsOrderId, token, type Random } from '../core/ids.js';
+import type { Merchant, Merchants } from '../core/merchant.js';
+import type { Channel, ControlAction, Order, OrderEvent, OrderFilter, PayerMishap, Payment } from '../core/order.js';
+import { CLOSE_WINDOW_DAYS, DEVICE_PAYS_AT_ONCE, ORDER_CODE_LENGTH, REVERSE_WINDOW_DAYS } from '../core/protocol.js';
+import { find, parseTokens, type Token } from '../core/scenarios.js';
+import type { Params } from '../core/sign.js';
+import { isExpired, transition, type Transition } from '../core/transitions.js';
 
 export type { CreateEndpoint, GatewayOptions, OrderEndpoint, OrderEvents } from './gateway-options.js';
 export type { QueryEndpoint } from './merchant-calls.js';
-export { DEFAULT_PAYER_OPENID } from './core/new-order.js';
+export { DEFAULT_PAYER_OPENID } from '../core/new-order.js';
 
 const ORDERS = 'orders';
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
-import { PayjsError } from '../../core/errors.js';
-import { DEFAULT_MERCHANT, type Merchant } from '../../core/merchant.js';
-import { diagnose, explain, type Params, type SignDiagnosis, type SignExplanation } from '../../core/sign.js';
+import { PayjsError } from '../../../core/errors.js';
+import { DEFAULT_MERCHANT, type Merchant } from '../../../core/merchant.js';
+import { diagnose, explain, type Params, type SignDiagnosis, type SignExplanation } from '../../../core/sign.js';
 
 /** What the signature debugger posts: the parameters (a query string or JSON, as text or an
  * object), the key (empty: the merchant's), and optionally the sign the merchant received or sent. */

@@ -1,6 +1,6 @@
-import type { Order } from './core/order.js';
-import type { NotifyEvent } from './notify/notifier.js';
-import type { RecordedCall } from './request-journal.js';
+import type { Order } from '../core/order.js';
+import type { NotifyEvent } from '../notify/notifier.js';
+import type { RecordedCall } from './call-log.js';
 
 /** One line of an order's timeline: an event of its own, a notify attempt, or a merchant call. */
 export interface TimelineLine {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkMerchant, parseMerchantSpec, type Merchant } from './core/merchant.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from './sandbox.js';
+import { checkMerchant, parseMerchantSpec, type Merchant } from '../core/merchant.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js';
 import { runDoctor } from './doctor.js';
 
 export const DEFAULT_DB_FILE = 'payjs-sandbox.db.json';
@@ -121,7 +121,7 @@ export function banner(sandbox: Sandbox, version: string): string {
 }
 
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 /** Runs the CLI: returns the exit code for help/errors, or keeps running until a signal. */
