@@ -16,6 +16,11 @@ import type { Order } from './core/order.js';
 import type { Random } from './core/ids.js';
 import type { Rule, RuleInput } from './core/scenarios.js';
 import { openStore } from './store/store.js';
+import { ConformanceRuns } from './app/conformance-runs.js';
+import type { ConformanceReport } from './notify/conformance.js';
+import { readScenarioFile } from './app/scenario-files.js';
+import type { ScenarioFile } from './app/scenario-inputs.js';
+import type { NotifyJob } from './core/notify.js';
 
 export interface SandboxOptions {
   /** 0 (the default) picks a free port. */
@@ -49,6 +54,10 @@ export interface SandboxOptions {
   controlToken?: string;
   /** Journal size that triggers a rewrite of the lowdb document. */
   compactAtBytes?: number;
+  /** Scenario files to load at start (paths), as `--scenario FILE` does. */
+  scenarios?: string[];
+  /** The conformance battery's deadline for an answer (default PAYJS's 3 s). */
+  conformanceDeadlineMs?: number;
   /** The request log and warnings; silent by default. */
   log?: (line: string) => void;
 }
@@ -85,6 +94,14 @@ export interface Sandbox {
   calls(filter?: CallFilter): RecordedCall[];
   /** Adds a scenario rule (see the README's scenario table); returns it with its id. */
   use(rule: RuleInput): Promise<Rule>;
+  /** Applies scenario tokens (`pay=…`, `order=…`, `notify=…`) to one existing order from now on,
+   * unpaid or paid; answers the order and its notify job. */
+  useOn(payjsOrderId: string, tokens: string | string[]): Promise<{ order: Order; notify: NotifyJob | null }>;
+  /** Loads a scenario file (a path, or its parsed JSON): its rules are added, checked first. */
+  load(file: string | ScenarioFile): Promise<{ scenario: ScenarioFile; rules: Rule[] }>;
+  /** Runs the notify-endpoint conformance battery against `url`, signing with `mchid`'s key
+   * (default: the default merchant's). */
+  checkNotify(url: string, options?: { mchid?: string }): Promise<ConformanceReport>;
   /** Forgets every order, notify, scenario rule and recorded call, or those of one merchant. */
   reset(filter?: { mchid?: string }): Promise<void>;
   /** Adds the merchants and orders of a seed (fixtures/seed.json has the shape). */
@@ -147,7 +164,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const admin = new Admin({ store, gateway, notifier, scenarios, journal, events });
   const host = options.host ?? '127.0.0.1';
   const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
-  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, controlToken, url: () => url, log });
+  const conformance = new ConformanceRuns({ gateway, clock, deadlineMs: options.conformanceDeadlineMs });
+  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, conformance, controlToken, url: () => url, log });
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.callback());
   const shutdown = async () => {
@@ -163,6 +181,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await shutdown();
     throw err;
   });
+  try {
+    for (const file of options.scenarios ?? []) await scenarios.load(readScenarioFile(file), file);
+  } catch (err) {
+    server.close();
+    await shutdown();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   url = `http://${hostForUrl(host)}:${port}`;
   let closing: Promise<void> | undefined;
@@ -182,6 +207,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     notifications: (id) => notifier.attempts(id),
     waitForNotify: (match, opts) => notifier.waitFor(toPredicate(match), opts?.timeout ?? 5000),
     use: (rule) => scenarios.add(rule),
+    useOn: async (id, tokens) => {
+      const order = await gateway.useScenario(id, tokens);
+      return { order, notify: notifier.job(id) ?? null };
+    },
+    load: async (file) => (typeof file === 'string' ? scenarios.load(readScenarioFile(file), file) : scenarios.load(file)),
+    checkNotify: (target, opts) => conformance.run({ url: target, ...(opts?.mchid ? { mchid: opts.mchid } : {}) }, url),
     calls: (filter) => journal.list(filter),
     seed: (seed) => admin.seed(seed, url),
     snapshot: () => admin.snapshot(clock.now()),

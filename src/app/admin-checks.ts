@@ -7,7 +7,7 @@ import type { Seed, SeedOrder } from './admin.js';
  * restore or seed leaves the sandbox as it was. */
 
 const STATUSES = ['unpaid', 'paid', 'refunded', 'closed'];
-const JOB_STATES = ['pending', 'delivered', 'checked', 'exhausted'];
+const JOB_STATES = ['pending', 'delivered', 'checked', 'exhausted', 'stopped'];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown) => typeof v === 'string' && v.length > 0;
 const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);

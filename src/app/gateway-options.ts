@@ -12,6 +12,8 @@ export interface OrderEvents {
   paid(order: Order, tokens: Token[]): Promise<void>;
   checked(order: Order): Promise<void>;
   later(order: Order): Promise<void>;
+  /** Tokens were applied to a paid order: its notify starts again, shaped by them. */
+  rearm(order: Order, tokens: Token[]): Promise<unknown>;
 }
 
 export interface GatewayOptions {

@@ -11,7 +11,7 @@ import { payjsOrderId, token, type Random } from '../core/ids.js';
 import type { Merchant, Merchants } from '../core/merchant.js';
 import type { Channel, ControlAction, Order, OrderEvent, OrderFilter, PayerMishap, Payment } from '../core/order.js';
 import { CLOSE_WINDOW_DAYS, DEVICE_PAYS_AT_ONCE, ORDER_CODE_LENGTH, REVERSE_WINDOW_DAYS } from '../core/protocol.js';
-import { find, parseTokens, type Token } from '../core/scenarios.js';
+import { applyToOrder, find, parseTokens, type Token } from '../core/scenarios.js';
 import type { Params } from '../core/sign.js';
 import { isExpired, transition, type Transition } from '../core/transitions.js';
 
@@ -116,6 +116,7 @@ export class Gateway {
     const { order: paid } = transition(order, 'pay', now, payment);
     await this.save(paid);
     await this.options.events?.paid(paid, this.tokensOf(paid));
+    this.schedulePaid(paid);
     return paid;
   }
 
@@ -182,6 +183,32 @@ export class Gateway {
     return this.apply(order, action);
   }
 
+  /**
+   * Applies scenario tokens to one existing order from now on (`POST /__sandbox/orders/{id}/scenario`,
+   * `sandbox.scenario(id, tokens)`): each group given replaces the order's tokens of that group.
+   * On an unpaid order they shape its payment and notify, and `pay=auto` pays it now (or after s
+   * seconds of sandbox time); on a paid or refunded order `notify=…` tokens start its notify
+   * again (see Notifier.rearm) and `pay=…` is refused, as is anything on a closed order.
+   */
+  async useScenario(payjsOrderId: string, input: string | string[] | undefined): Promise<Order> {
+    if (!(await this.order(payjsOrderId))) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    const added = parseTokens(input);
+    const order = this.latest(payjsOrderId);
+    const scenario = applyToOrder(order.scenario, added);
+    const now = this.clock.now();
+    if (order.status === 'closed' || (order.status !== 'unpaid' && added.some((t) => t.group === 'pay' || t.name === 'order=expire'))) transition(order, 'pay', now); // refuses as pay would
+    const next: Order = { ...order, scenario, scenario_at: now };
+    await this.save(next);
+    if (order.status !== 'unpaid') {
+      if (added.some((t) => t.group === 'notify')) await this.options.events?.rearm(next, parseTokens(scenario));
+      if (find(added, 'order=refund')) this.schedulePaid(next);
+      return next;
+    }
+    if (isImmediate(find(added, 'pay=auto'))) return this.pay(payjsOrderId);
+    if (find(added, 'pay=auto') || find(added, 'order=expire')) this.scheduleUnpaid(next);
+    return next;
+  }
+
   /** Forgets every order, or those of one merchant. */
   async reset(filter: { mchid?: string } = {}): Promise<void> {
     if (filter.mchid) {
@@ -199,6 +226,7 @@ export class Gateway {
     for (const order of this.store.values<Order>(ORDERS)) {
       this.index(order);
       if (order.status === 'unpaid') this.scheduleUnpaid(order);
+      if (order.status === 'paid') this.schedulePaid(order);
     }
   }
 
@@ -213,8 +241,10 @@ export class Gateway {
     let order = newOrder({ id, code: this.newCode(), channel, fields, merchant, now, tokens });
     if (paidAtOnce) order = transition(order, 'pay', now, this.payment(order, now)).order;
     await this.save(order);
-    if (order.status === 'paid') await this.options.events?.paid(order, this.tokensOf(order));
-    else this.scheduleUnpaid(order);
+    if (order.status === 'paid') {
+      await this.options.events?.paid(order, this.tokensOf(order));
+      this.schedulePaid(order);
+    } else this.scheduleUnpaid(order);
     return order;
   }
 
@@ -233,11 +263,28 @@ export class Gateway {
     this.clock.at(order.expires_at, () => this.order(id));
     const tokens = this.tokensOf(order);
     const delayed = find(tokens, 'pay=auto')?.arg ?? (order.channel === 'micropay' ? find(tokens, 'micropay=password')?.arg : undefined);
+    const expire = find(tokens, 'order=expire');
+    if (expire) {
+      this.clock.at((order.scenario_at ?? order.created_at) + (expire.arg ?? 0) * 1000, async () => {
+        if ((await this.order(id))?.status === 'unpaid') await this.act(id, 'expire');
+      });
+    }
     if (delayed !== undefined) {
-      this.clock.at(order.created_at + delayed * 1000, async () => {
+      this.clock.at((order.scenario_at ?? order.created_at) + delayed * 1000, async () => {
         if ((await this.order(id))?.status === 'unpaid') await this.pay(id);
       });
     }
+  }
+
+  /** `order=refund[:<s>]`: the paid order is refunded at once, or s seconds after the payment (a
+   * clock task, set again after a restart). */
+  private schedulePaid(order: Order): void {
+    const refund = find(this.tokensOf(order), 'order=refund');
+    if (!refund || order.paid_at === undefined) return;
+    const id = order.payjs_order_id;
+    this.clock.at(order.paid_at + (refund.arg ?? 0) * 1000, async () => {
+      if ((await this.order(id))?.status === 'paid') await this.act(id, 'refund');
+    });
   }
 
   private newCode(): string {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { checkMerchant, parseMerchantSpec, type Merchant } from '../core/merchant.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js';
 import { runDoctor } from './doctor.js';
+import { runCheckNotify } from './check-notify.js';
 
 export const DEFAULT_DB_FILE = 'payjs-sandbox.db.json';
 
@@ -11,13 +12,16 @@ export const HELP = `payjs-sandbox: a local sandbox of the PAYJS payment gateway
 
 Usage: payjs-sandbox [options]
        payjs-sandbox doctor <dir>   check a mini-program's PAYJS return handling (see the README)
+       payjs-sandbox check-notify URL [--mchid M --key K] [--json | --junit FILE]
+                                    check a merchant's notify endpoint against PAYJS's rules
 
 Options:
   --port N                 port to listen on (env PORT; default 3000; 0 picks a free one)
   --host H                 interface to bind (env HOST; default 127.0.0.1)
   --db FILE                lowdb file to persist to (default ./${DEFAULT_DB_FILE})
   --memory                 keep nothing on disk
-  --merchant MCHID:KEY     add a merchant (repeatable; env PAYJS_SANDBOX_MERCHANTS=MCHID:KEY,MCHID:KEY)
+  --merchant MCHID:KEY[:NAME]
+                           add a merchant (repeatable; env PAYJS_SANDBOX_MERCHANTS=MCHID:KEY,MCHID:KEY)
   --merchants-file FILE    add the merchants of a JSON file (see fixtures/merchants.json)
   --unique-out-trade-no    refuse a second order with the same out_trade_no
   --lenient-sign           also accept lower-case hex and signatures that left out 0 values
@@ -25,6 +29,7 @@ Options:
   --no-magic-amounts       let total_fee 501-514 behave like any amount
   --notify-allow HOSTS     the only hosts notifies may reach, comma-separated: host, host:port, *.domain
   --seed FILE              create the merchants and orders of a seed file (see fixtures/seed.json)
+  --scenario FILE          load the rules of a scenario file (repeatable; see fixtures/scenarios/)
   --control-token T        the token the control API and dashboard require off loopback
                            (env PAYJS_SANDBOX_TOKEN; default: a random one, printed)
   -h, --help               show this help
@@ -58,6 +63,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       'openid-page': { type: 'boolean' },
       'no-magic-amounts': { type: 'boolean' },
       seed: { type: 'string' },
+      scenario: { type: 'string', multiple: true },
       'notify-allow': { type: 'string' },
       'control-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -87,6 +93,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       magicAmounts: !values['no-magic-amounts'],
       notifyAllow: values['notify-allow']?.split(',').map((h) => h.trim()).filter(Boolean),
       controlToken: values['control-token'] ?? env.PAYJS_SANDBOX_TOKEN,
+      ...(values.scenario?.length ? { scenarios: values.scenario.map((f) => resolve(f)) } : {}),
     },
     seed: values.seed,
   };
@@ -127,6 +134,7 @@ export function packageVersion(): string {
 /** Runs the CLI: returns the exit code for help/errors, or keeps running until a signal. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out = console.log, err = console.error): Promise<number | Sandbox> {
   if (argv[0] === 'doctor') return runDoctor(argv.slice(1), out, err);
+  if (argv[0] === 'check-notify') return runCheckNotify(argv.slice(1), out, err);
   let command: CliCommand;
   try {
     command = parseCli(argv, env);
@@ -140,7 +148,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   try {
     sandbox = await startSandbox({ ...command.options, log: err });
   } catch (e) {
-    err(`payjs-sandbox: could not start: ${(e as Error).message}`);
+    const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    err(`payjs-sandbox: could not start: ${(e as Error).message}${inUse ? `\n(another program listens on port ${command.options.port}: stop it, or choose another port with --port N, or --port 0 for a free one)` : ''}`);
     return 1;
   }
   if (command.seed) {

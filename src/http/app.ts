@@ -6,6 +6,7 @@ import type { ScenarioBook } from '../app/scenario-book.js';
 import type { RequestJournal } from '../app/call-log.js';
 import type { Admin } from '../app/admin.js';
 import type { EventHub } from '../app/event-hub.js';
+import type { ConformanceRuns } from '../app/conformance-runs.js';
 import { PayjsError } from '../core/errors.js';
 import { API_ENDPOINTS, apiRoutes } from './routes/api.js';
 import { controlRoutes } from './routes/control/index.js';
@@ -23,6 +24,8 @@ export interface AppOptions {
   journal: RequestJournal;
   admin: Admin;
   events: EventHub;
+  /** The notify-endpoint conformance battery and its last reports. */
+  conformance: ConformanceRuns;
   /** When set, the control API and the dashboard require it (the sandbox is not on loopback). */
   controlToken?: string;
   /** The sandbox's own URL, for links when a request carries no Host header. */

@@ -55,21 +55,44 @@ export class Notifier {
   /** An order became paid: start its ladder (no notify_url or `notify=never`: nothing). */
   async paid(order: Order, tokens: Token[]): Promise<void> {
     if (!order.notify_url || find(tokens, 'notify=never')) return;
+    const job = this.arm(order, tokens, order.paid_at ?? this.clock.now(), []);
+    await this.store.put(JOBS, job.payjs_order_id, job);
+    this.schedule(job);
+  }
+
+  /**
+   * Tokens applied to a paid order "from now on" (`POST /__sandbox/orders/{id}/scenario`): the
+   * ladder starts again from its first rung now (later with `notify=late`), shaped by `tokens`,
+   * the attempts so far kept; `notify=never` stops it. Answers the job, or undefined when the
+   * order has no notify_url.
+   */
+  async rearm(order: Order, tokens: Token[]): Promise<NotifyJob | undefined> {
+    if (!order.notify_url) return undefined;
+    const old = this.job(order.payjs_order_id);
+    const job = this.arm(order, tokens, this.clock.now(), old?.attempts ?? [], (old?.round ?? 0) + 1);
+    if (find(tokens, 'notify=never')) job.state = 'stopped';
+    await this.save(job);
+    if (job.state === 'pending') this.schedule(job);
+    return job;
+  }
+
+  private arm(order: Order, tokens: Token[], from: number, attempts: NotifyAttempt[], round?: number): NotifyJob {
     const key = this.options.merchants.require(order.mchid).key;
-    const job: NotifyJob = {
+    const fail = find(tokens, 'notify=fail');
+    return {
       payjs_order_id: order.payjs_order_id,
       out_trade_no: order.out_trade_no,
       mchid: order.mchid,
-      url: order.notify_url,
-      base_at: (order.paid_at ?? this.clock.now()) + (find(tokens, 'notify=late')?.arg ?? 0) * 1000,
+      url: order.notify_url!,
+      base_at: from + (find(tokens, 'notify=late')?.arg ?? 0) * 1000,
       next: 0,
       state: 'pending',
       tokens: tokens.filter((t) => t.group === 'notify').map((t) => t.text),
       fields: notifyFields(order, key, { extraFields: !!find(tokens, 'notify=extra-fields'), forged: !!find(tokens, 'notify=forged') }),
-      attempts: [],
+      ...(fail ? { failing: fail.arg ?? 1 } : {}),
+      ...(round ? { round } : {}),
+      attempts,
     };
-    await this.store.put(JOBS, job.payjs_order_id, job);
-    this.schedule(job);
   }
 
   /** A successful check of a paid order stops the retries; the attempt in flight finishes. */
@@ -165,12 +188,13 @@ export class Notifier {
   private schedule(job: NotifyJob): void {
     const step = job.next;
     const at = dueAt(job, step);
-    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step));
+    const round = job.round ?? 0;
+    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step, round));
   }
 
-  private async runStep(payjsOrderId: string, step: number): Promise<void> {
+  private async runStep(payjsOrderId: string, step: number, round: number): Promise<void> {
     const job = this.job(payjsOrderId);
-    if (!job || job.state !== 'pending' || job.next !== step || this.running.has(payjsOrderId)) return;
+    if (!job || job.state !== 'pending' || job.next !== step || (job.round ?? 0) !== round || this.running.has(payjsOrderId)) return;
     this.running.add(payjsOrderId);
     try {
       await this.climb(job, step);
@@ -201,7 +225,10 @@ export class Notifier {
     const fields = forged || extra ? signNotify(job.fields, this.options.merchants.require(job.mchid).key, { forged, extraFields: extra }) : job.fields;
     const body = encodeBody(fields);
     const at = this.clock.now();
-    const delivery = find(rule, 'notify=fail')
+    // A rule's notify=fail loses the attempt it matched; the order's notify=fail:<n> the next n.
+    const lost = !!find(rule, 'notify=fail') || (job.failing ?? 0) > 0;
+    if (!find(rule, 'notify=fail') && job.failing) job.failing -= 1;
+    const delivery = lost
       ? { ms: 0, error: 'scenario' as const, detail: 'notify=fail: a scenario dropped this attempt on the way' }
       : await this.transport(job.url, body);
     const attempt: NotifyAttempt = { attempt: job.attempts.length + 1, kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };

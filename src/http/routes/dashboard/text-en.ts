@@ -53,7 +53,7 @@ export const en: DashboardText = {
     resend: 'Resend notify',
     noNotify: 'No notify (not paid, or no notify_url).',
     job: 'Notify job',
-    jobState: { pending: 'pending', delivered: 'delivered', checked: 'stopped by a check', exhausted: 'retries used up' },
+    jobState: { pending: 'pending', delivered: 'delivered', checked: 'stopped by a check', exhausted: 'retries used up', stopped: 'stopped (notify=never)' },
     nextAttempt: 'Next attempt',
     events: { create: 'created', pay: 'paid', close: 'closed', expire: 'expired', reverse: 'reversed', refund: 'refunded', pay_failed: 'payment failed', pay_cancelled: 'payment cancelled' },
     kinds: { order: 'order', notify: 'notify', call: 'API call' },

@@ -57,7 +57,7 @@ const zh = {
     resend: '重新发送通知',
     noNotify: '没有通知（未支付，或没有 notify_url）。',
     job: '通知任务',
-    jobState: { pending: '进行中', delivered: '已送达', checked: '查单后停止', exhausted: '重试已用完' } as Record<string, string>,
+    jobState: { pending: '进行中', delivered: '已送达', checked: '查单后停止', exhausted: '重试已用完', stopped: '已停止（notify=never）' } as Record<string, string>,
     nextAttempt: '下一次尝试',
     events: { create: '创建', pay: '支付', close: '关闭', expire: '过期', reverse: '撤销', refund: '退款', pay_failed: '支付失败', pay_cancelled: '取消支付' } as Record<string, string>,
     kinds: { order: '订单', notify: '通知', call: '接口调用' } as Record<string, string>,
