@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SandboxClock } from './clock/clock.js';
@@ -182,7 +183,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw err;
   });
   try {
-    for (const file of options.scenarios ?? []) await scenarios.load(readScenarioFile(file), file);
+    for (const file of options.scenarios ?? []) await scenarios.load(readScenarioFile(file), basename(file));
   } catch (err) {
     server.close();
     await shutdown();
@@ -211,7 +212,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const order = await gateway.useScenario(id, tokens);
       return { order, notify: notifier.job(id) ?? null };
     },
-    load: async (file) => (typeof file === 'string' ? scenarios.load(readScenarioFile(file), file) : scenarios.load(file)),
+    load: async (file) => (typeof file === 'string' ? scenarios.load(readScenarioFile(file), basename(file)) : scenarios.load(file)),
     checkNotify: (target, opts) => conformance.run({ url: target, ...(opts?.mchid ? { mchid: opts.mchid } : {}) }, url),
     calls: (filter) => journal.list(filter),
     seed: (seed) => admin.seed(seed, url),

@@ -132,3 +132,36 @@ describe('payjs-sandbox check-notify', () => {
     }
   });
 });
+
+describe('assertNotifyEndpoint (payjs-sandbox/testing)', () => {
+  it('resolves with the report for a conforming endpoint, from its own sandbox or a given one', async () => {
+    const { assertNotifyEndpoint } = await import('../src/testing/index.js');
+    const e = await endpoint('none', 'MerchantKey43');
+    expect((await assertNotifyEndpoint(e.url, { mchid: '1600000043', key: 'MerchantKey43' })).passed).toBe(true);
+    expect((await assertNotifyEndpoint((await endpoint('none')).url, { sandbox })).mchid).toBe('1234567890');
+  });
+
+  it('rejects with the report, worst finding first, for a flawed one', async () => {
+    const { assertNotifyEndpoint, SandboxAssertionError } = await import('../src/testing/index.js');
+    const err = await assertNotifyEndpoint((await endpoint('accepts-forged')).url, { sandbox }).catch((e) => e);
+    expect(err).toBeInstanceOf(SandboxAssertionError);
+    expect(err.message.split('\n')[1]).toMatch(/FAIL a notify with a forged sign is refused \[critical\]/);
+    expect(err.message).toMatch(/why: Your endpoint accepts forged notifies/);
+  });
+});
+
+describe('the client', () => {
+  it('applies tokens to an order, loads a scenario file and runs the battery, as the in-process object does', async () => {
+    const { connectSandbox } = await import('../src/client/index.js');
+    const client = await connectSandbox(sandbox.url);
+    const e = await endpoint('none');
+    expect((await client.checkNotify(e.url)).passed).toBe(true);
+    const { rules } = await client.load('fixtures/scenarios/duplicate-storm.json');
+    expect(rules[0]).toMatchObject({ from: 'Duplicate storm', steps: [['notify=duplicate:10']] });
+    await expect(client.load({ name: 'n', description: 'd', rules: [{ tokenz: 'x' } as never] })).rejects.toThrow(/body\.rules\[0\]\.tokenz \(is not a known field\)/);
+    await client.reset();
+    const { nativeOrder } = await import('./support.js');
+    const id = await nativeOrder(sandbox.url, { notify_url: e.url });
+    expect((await client.useOn(id, 'pay=auto,notify=late:60')).order.status).toBe('paid');
+  });
+});

@@ -14,6 +14,7 @@
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js';
 import { connectSandbox, type SandboxClient } from '../client/index.js';
 
+export { assertNotifyEndpoint, type NotifyEndpointOptions } from './notify-endpoint.js';
 export { assertCalled, assertNotCalled, assertNoBadSignatures, formatCall, formatCalls, SandboxAssertionError, type HasJournal } from './assertions.js';
 
 type Hook = (fn: () => unknown, timeout?: number) => void;
