@@ -136,11 +136,18 @@ export class Gateway {
    * jumps with makes an order (channel `miniprogram`), then the payer's action inside it is applied
    * as on a pay page; `pay=auto` pays whatever the payer taps. Refused extraData makes no order. */
   async createFromMiniprogram(extraData: Params, action: 'pay' | 'fail' | 'cancel'): Promise<{ order: Order; outcome: 'paid' | 'failed' | 'cancelled' }> {
+    const { order, tokens } = await this.openMiniprogram(extraData);
+    return this.payerAction(order.payjs_order_id, isImmediate(find(tokens, 'pay=auto')) ? 'pay' : action);
+  }
+
+  /** The order the PAYJS mini-program makes from signed `extraData`, before the payer acts in it
+   * (the dashboard's test orders; `pay=auto` still pays it). */
+  async openMiniprogram(extraData: Params): Promise<{ order: Order; tokens: Token[] }> {
     const tokens = this.scenarioFor('miniprogram', extraData);
     const now = this.clock.now();
     const { fields, merchant } = this.auth.merchantCall('miniprogram', extraData, now);
     const order = await this.open('miniprogram', fields, merchant, now, tokens, false);
-    return this.payerAction(order.payjs_order_id, isImmediate(find(tokens, 'pay=auto')) ? 'pay' : action);
+    return { order, tokens };
   }
 
   /** An order as it stands now (an unpaid order past its expiry is closed first). */

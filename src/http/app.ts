@@ -15,6 +15,7 @@ import { requireControlToken } from './control-token.js';
 import { pageRoutes } from './routes/pages.js';
 import { dashboardRoutes } from './routes/dashboard/index.js';
 import { miniprogramRoutes } from './routes/miniprogram.js';
+import { notifySinkRoutes } from './routes/notify-sink.js';
 
 export interface AppOptions {
   gateway: Gateway;
@@ -40,7 +41,7 @@ export function createApp(options: AppOptions): Koa {
   app.silent = true;
   app.use(errorBoundary(log));
   if (options.controlToken) app.use(requireControlToken(options.controlToken));
-  for (const router of [apiRoutes(gateway, url, options.journal, options.clock), pageRoutes(gateway), miniprogramRoutes(gateway), controlRoutes(options)]) {
+  for (const router of [apiRoutes(gateway, url, options.journal, options.clock), pageRoutes(gateway), miniprogramRoutes(gateway), notifySinkRoutes(), controlRoutes(options)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
