@@ -145,8 +145,11 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     const page = (q: string) => v.request(`${sandbox.url}/__sandbox/miniprogram/pages/pay${q}`);
     expect((await page(`?extraData=${encodeURIComponent(JSON.stringify(extraData))}`)).status).toBe(200);
     expect((await page('')).status).toBe(400);
-    const press = (form: Record<string, string>) => v.request(`${sandbox.url}/__sandbox/miniprogram/pages/pay`, { method: 'POST', body: new URLSearchParams(form) });
-    expect((await press({ extraData: JSON.stringify({ ...extraData, out_trade_no: tradeNo() }), action: 'cancel' })).status).toBe(200);
+    const press = (form: Record<string, string>) => v.request(`${sandbox.url}/__sandbox/miniprogram/pages/pay`, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual' });
+    const pressed = await press({ extraData: JSON.stringify({ ...extraData, out_trade_no: tradeNo() }), action: 'cancel' });
+    expect(pressed.status).toBe(303);
+    expect((await v.request(new URL(pressed.headers.get('location')!, sandbox.url).href)).status).toBe(200);
+    expect((await v.request(`${sandbox.url}/__sandbox/miniprogram/pages/result?r=broken`)).status).toBe(400);
     expect((await press({ extraData: '{' })).status).toBe(400);
   });
 

@@ -48,11 +48,11 @@ export class Authorizer {
     const id = fields.payjs_order_id;
     const named = fields.mchid ? merchants.require(fields.mchid) : undefined;
     const order = await load(id);
-    if (!order || (named && named.mchid !== order.mchid)) throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40)]);
+    if (!order || (named && named.mchid !== order.mchid)) throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40), ' for this merchant']);
     const merchant = merchants.require(order.mchid);
     // Signed with another merchant's key and no mchid: to that merchant the order does not exist.
     if (!named && !verify(params, merchant.key, { lenient: lenientSign }) && merchants.list().some((m) => m !== merchant && verify(params, m.key))) {
-      throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40)]);
+      throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40), ' for this merchant']);
     }
     // Without mchid the caller has not shown whose key it holds: the expected sign stays hidden.
     this.verifySign(endpoint, params, merchant, named !== undefined);
@@ -86,6 +86,6 @@ export class Authorizer {
     const expected = showExpected ? d.expected : '(send mchid to see the expected sign)';
     const debug = JSON.stringify({ endpoint, canonical: d.canonical, expected, received: d.received, cause: d.cause });
     this.options.onSignError?.(endpoint, debug);
-    throw new PayjsError('SIGN_ERROR', [`${d.cause}; the sandbox signed "${d.canonical}" and got ${expected}`], debug);
+    throw new PayjsError('SIGN_ERROR', [`${d.cause}; the sandbox signed "${d.canonical}", which gives ${expected}, and received ${d.received}`], debug);
   }
 }

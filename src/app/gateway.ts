@@ -267,19 +267,19 @@ export class Gateway {
    * after s seconds of sandbox time. Both are clock tasks, set again after a restart. */
   private scheduleUnpaid(order: Order): void {
     const id = order.payjs_order_id;
-    this.clock.at(order.expires_at, () => this.order(id));
+    this.clock.at(order.expires_at, () => this.order(id), { kind: 'expire', payjs_order_id: id });
     const tokens = this.tokensOf(order);
     const delayed = find(tokens, 'pay=auto')?.arg ?? (order.channel === 'micropay' ? find(tokens, 'micropay=password')?.arg : undefined);
     const expire = find(tokens, 'order=expire');
     if (expire) {
       this.clock.at((order.scenario_at ?? order.created_at) + (expire.arg ?? 0) * 1000, async () => {
         if ((await this.order(id))?.status === 'unpaid') await this.act(id, 'expire');
-      });
+      }, { kind: 'expire', payjs_order_id: id });
     }
     if (delayed !== undefined) {
       this.clock.at((order.scenario_at ?? order.created_at) + delayed * 1000, async () => {
         if ((await this.order(id))?.status === 'unpaid') await this.pay(id);
-      });
+      }, { kind: 'pay', payjs_order_id: id });
     }
   }
 
@@ -291,7 +291,7 @@ export class Gateway {
     const id = order.payjs_order_id;
     this.clock.at(order.paid_at + (refund.arg ?? 0) * 1000, async () => {
       if ((await this.order(id))?.status === 'paid') await this.act(id, 'refund');
-    });
+    }, { kind: 'refund', payjs_order_id: id });
   }
 
   private newCode(): string {

@@ -1,4 +1,5 @@
 import type { Order } from '../core/order.js';
+import { CREATE_ENDPOINTS } from '../core/scenarios.js';
 import type { NotifyEvent } from '../notify/notifier.js';
 import type { RecordedCall } from './call-log.js';
 
@@ -14,11 +15,16 @@ export interface TimelineLine {
 /** An order's life in time order: its history, its notify attempts, the calls that named it
  * (the control API and the dashboard show the same lines). */
 export function orderTimeline(order: Order, attempts: NotifyEvent[], calls: RecordedCall[]): TimelineLine[] {
-  return [
-    ...order.history.map((h) => ({ at: h.at, kind: 'order' as const, event: h.event })),
-    ...attempts.map((a) => ({ at: a.at, kind: 'notify' as const, attempt: a })),
-    ...calls.map((c) => ({ at: c.at, kind: 'call' as const, call: c })),
-  ].sort((a, b) => a.at - b.at);
+  // Lines at the same instant go in the order one causes the next: the create call, the order's
+  // own events (in history order), the notify attempts (by number), then the other calls (by id);
+  // so a frozen clock or a fast machine shows "native → created → paid → notify #1 → check".
+  const ranked = [
+    ...calls.filter((c) => CREATE_ENDPOINTS.includes(c.endpoint)).map((c) => ({ line: { at: c.at, kind: 'call' as const, call: c }, rank: 0, n: c.id })),
+    ...order.history.map((h, i) => ({ line: { at: h.at, kind: 'order' as const, event: h.event }, rank: 1, n: i })),
+    ...attempts.map((a) => ({ line: { at: a.at, kind: 'notify' as const, attempt: a }, rank: 2, n: a.attempt })),
+    ...calls.filter((c) => !CREATE_ENDPOINTS.includes(c.endpoint)).map((c) => ({ line: { at: c.at, kind: 'call' as const, call: c }, rank: 3, n: c.id })),
+  ];
+  return ranked.sort((a, b) => a.line.at - b.line.at || a.rank - b.rank || a.n - b.n).map((r) => r.line);
 }
 
 /** A timeline line as the control API answers it: `what` in words, the record in `detail`. */

@@ -11,6 +11,16 @@ interface Task {
   at: number;
   seq: number;
   run: () => unknown;
+  label?: TaskLabel;
+}
+
+/** What a waiting task is, for the dashboard's Clock page: a notify rung, an expiry, a delayed
+ * payment, a scheduled refund, and the order it concerns. */
+export interface TaskLabel {
+  kind: 'notify' | 'expire' | 'pay' | 'refund';
+  payjs_order_id: string;
+  /** The notify rung, for `notify`. */
+  step?: number;
 }
 
 export interface SandboxClockOptions {
@@ -48,9 +58,9 @@ export class SandboxClock implements Clock {
   }
 
   /** Runs `run` when the clock reaches `at` (at once if it already has). */
-  at(at: number, run: () => unknown): void {
+  at(at: number, run: () => unknown, label?: TaskLabel): void {
     if (this.stopped) return;
-    this.tasks.push({ at, seq: this.seq++, run });
+    this.tasks.push({ at, seq: this.seq++, run, label });
     if (at <= this.now()) this.kick();
     else if (this.tasks.peek()!.seq === this.seq - 1) this.arm();
   }
@@ -93,6 +103,12 @@ export class SandboxClock implements Clock {
   /** How many tasks wait. */
   get pending(): number {
     return this.tasks.length;
+  }
+
+  /** The first `limit` waiting tasks in the order they will run: when, and what (if labelled).
+   * A task may find nothing to do when it runs (the order was paid or checked meanwhile). */
+  upcoming(limit = 200): { at: number; label?: TaskLabel }[] {
+    return this.tasks.sorted(limit).map(({ at, label }) => (label ? { at, label } : { at }));
   }
 
   /** Drops every task and stops the real-time timer. */
@@ -148,6 +164,11 @@ class TaskHeap {
 
   clear(): void {
     this.items.length = 0;
+  }
+
+  /** The first `limit` tasks in run order (a copy; the heap is left as it is). */
+  sorted(limit: number): Task[] {
+    return [...this.items].sort((a, b) => (before(a, b) ? -1 : 1)).slice(0, limit);
   }
 
   push(task: Task): void {

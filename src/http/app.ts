@@ -16,6 +16,7 @@ import { pageRoutes } from './routes/pages.js';
 import { dashboardRoutes } from './routes/dashboard/index.js';
 import { miniprogramRoutes } from './routes/miniprogram.js';
 import { notifySinkRoutes } from './routes/notify-sink.js';
+import { faviconRoutes } from './routes/favicon.js';
 
 export interface AppOptions {
   gateway: Gateway;
@@ -41,7 +42,7 @@ export function createApp(options: AppOptions): Koa {
   app.silent = true;
   app.use(errorBoundary(log));
   if (options.controlToken) app.use(requireControlToken(options.controlToken));
-  for (const router of [apiRoutes(gateway, url, options.journal, options.clock), pageRoutes(gateway), miniprogramRoutes(gateway), notifySinkRoutes(), controlRoutes(options)]) {
+  for (const router of [apiRoutes(gateway, url, options.journal, options.clock), pageRoutes(gateway), miniprogramRoutes(gateway), notifySinkRoutes(), faviconRoutes(), controlRoutes(options)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

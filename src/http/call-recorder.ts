@@ -32,7 +32,7 @@ export function recordCalls(endpoint: string, journal: RequestJournal, gateway: 
         transport: ctx.state.transport ?? 'query',
         params: { ...params },
         mchid: verdict.mchid,
-        payjs_order_id: text(params.payjs_order_id) ?? text(body?.payjs_order_id),
+        payjs_order_id: text(params.payjs_order_id) ?? text(body?.payjs_order_id) ?? text(ctx.state.payjsOrderId),
         out_trade_no: text(params.out_trade_no),
         sign: verdict.sign,
         ...(verdict.diagnosis ? { diagnosis: verdict.diagnosis } : {}),

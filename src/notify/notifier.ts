@@ -189,7 +189,7 @@ export class Notifier {
     const step = job.next;
     const at = dueAt(job, step);
     const round = job.round ?? 0;
-    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step, round));
+    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step, round), { kind: 'notify', payjs_order_id: job.payjs_order_id, step });
   }
 
   private async runStep(payjsOrderId: string, step: number, round: number): Promise<void> {

@@ -285,7 +285,15 @@ function miniprogramPaths(): Record<string, unknown> {
         tag: 'miniprogram',
         summary: "The page's buttons: shows the onShow options of the return, to paste into WeChat DevTools",
         requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { extraData: str('JSON'), action: str(undefined, { enum: ['pay', 'fail', 'cancel'] }), path: str() } } } } },
-        responses: { 200: html('the result page'), 400: html('extraData missing or not JSON') },
+        responses: { 303: { description: 'to the result page (Post/Redirect/Get: a reload does not pay again)', headers: { Location: { schema: str() } } }, 400: html('extraData missing or not JSON') },
+      }),
+    },
+    '/__sandbox/miniprogram/pages/result': {
+      get: op('miniprogramPageResult', {
+        tag: 'miniprogram',
+        summary: 'The result of a choice on the page: the onShow options of the return, to paste into WeChat DevTools',
+        parameters: [q('r', 'the result, as the redirect of the page\'s buttons wrote it')],
+        responses: { 200: html('the result page'), 400: html('a broken result link') },
       }),
     },
   };

@@ -61,6 +61,7 @@ export function apiRoutes(gateway: Gateway, fallbackUrl: () => string, journal: 
   route('cashier', async (ctx) => {
     const base = baseUrl(ctx, fallbackUrl);
     const { order } = await gateway.create('cashier', ctx.state.params, base, ctx.state.tokens);
+    ctx.state.payjsOrderId = order.payjs_order_id; // the answer is a redirect: the journal links the call to the order this way
     ctx.redirect(cashierUrl(base, order));
   });
   route('openid', (ctx) => {

@@ -108,7 +108,7 @@ export function dashboardRoutes(options: AppOptions): Router {
   });
 
   router.get('/dashboard/clock', async (ctx) => {
-    await render(ctx, 'clock', { section: 'clock', title: '', watch: { events: ['order', 'notify', 'call', 'reset'] }, pending: clock.pending });
+    await render(ctx, 'clock', { section: 'clock', title: '', watch: { events: ['order', 'notify', 'call', 'reset'] }, pending: clock.pending, upcoming: clock.upcoming(ROWS) });
   });
 
   router.get('/dashboard/journal', async (ctx) => {

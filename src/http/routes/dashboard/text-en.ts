@@ -82,6 +82,8 @@ export const en: DashboardText = {
     kinds: { order: 'order', notify: 'notify', call: 'API call' },
   },
   notify: {
+    kinds: { ladder: 'ladder', duplicate: 'duplicate', replay: 'replay', manual: 'manual' },
+    errors: { timeout: 'timeout', refused: 'connection refused', reset: 'connection reset', dns: 'DNS failure', 'invalid-url': 'invalid URL', blocked: 'host not allowed', status: 'not HTTP 200', scenario: 'dropped by a scenario', other: 'other error' },
     heading: 'Notify log',
     none: 'No notifies yet.',
     attempt: '#',
@@ -147,6 +149,11 @@ export const en: DashboardText = {
     severities: { critical: 'critical', major: 'major', minor: 'minor', info: 'info' },
   },
   clock: {
+    upcoming: 'Coming up',
+    when: 'When',
+    inSeconds: 'In',
+    what: 'Task',
+    kinds: { notify: 'notify (ladder rung {n})', expire: 'order expiry', pay: 'delayed payment', refund: 'scheduled refund', other: 'other' },
     heading: 'Sandbox clock',
     now: 'Now',
     pending: 'Pending tasks',

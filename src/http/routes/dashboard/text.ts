@@ -86,6 +86,8 @@ const zh = {
     kinds: { order: '订单', notify: '通知', call: '接口调用' } as Record<string, string>,
   },
   notify: {
+    kinds: { ladder: '按阶梯', duplicate: '重复', replay: '重放', manual: '手动' } as Record<string, string>,
+    errors: { timeout: '超时', refused: '连接被拒', reset: '连接被重置', dns: '域名解析失败', 'invalid-url': '地址无效', blocked: '不在允许的主机中', status: '非 200 应答', scenario: '场景丢弃', other: '其他错误' } as Record<string, string>,
     heading: '通知记录',
     none: '还没有通知。',
     attempt: '次',
@@ -151,6 +153,11 @@ const zh = {
     severities: { critical: '严重', major: '重要', minor: '次要', info: '参考' } as Record<string, string>,
   },
   clock: {
+    upcoming: '即将执行',
+    when: '时间',
+    inSeconds: '距现在',
+    what: '任务',
+    kinds: { notify: '通知（第 {n} 档重试）', expire: '订单过期', pay: '延迟支付', refund: '自动退款', other: '其他' } as Record<string, string>,
     heading: '沙箱时钟',
     now: '当前时间',
     pending: '待执行任务',
