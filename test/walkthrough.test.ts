@@ -52,7 +52,7 @@ describe('the walkthrough, fixed', () => {
     await sandbox.pay(order.payjs_order_id);
     await sandbox.clock.settle();
     const { timeline } = await (await fetch(`${sandbox.url}/__sandbox/orders/${order.payjs_order_id}`)).json();
-    expect(timeline.map((l: { kind: string; what: string }) => `${l.kind}:${l.what.split(' ')[0]}`)).toEqual(['call:cashier', 'order:create', 'order:pay', 'notify:notify', 'call:check']);
+    expect(timeline.map((l: { kind: string; what: string }) => `${l.kind}:${l.what.split(' ')[0]}`)).toEqual(['order:create', 'call:cashier', 'order:pay', 'notify:notify', 'call:check']);
   });
 
   it('lists the pending clock tasks, what they are and when', async () => {

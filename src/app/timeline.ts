@@ -15,14 +15,13 @@ export interface TimelineLine {
 /** An order's life in time order: its history, its notify attempts, the calls that named it
  * (the control API and the dashboard show the same lines). */
 export function orderTimeline(order: Order, attempts: NotifyEvent[], calls: RecordedCall[]): TimelineLine[] {
-  // Lines at the same instant go in the order one causes the next: the create call, the order's
-  // own events (in history order), the notify attempts (by number), then the other calls (by id);
-  // so a frozen clock or a fast machine shows "native → created → paid → notify #1 → check".
+  // Lines at the same instant go in one fixed order, the one that reads as cause and effect:
+  // created, the create call that made it, the order's other events (in history order), the
+  // notify attempts (by number), the other calls (by id) — "created → native → paid → notify #1".
   const ranked = [
-    ...calls.filter((c) => CREATE_ENDPOINTS.includes(c.endpoint)).map((c) => ({ line: { at: c.at, kind: 'call' as const, call: c }, rank: 0, n: c.id })),
-    ...order.history.map((h, i) => ({ line: { at: h.at, kind: 'order' as const, event: h.event }, rank: 1, n: i })),
-    ...attempts.map((a) => ({ line: { at: a.at, kind: 'notify' as const, attempt: a }, rank: 2, n: a.attempt })),
-    ...calls.filter((c) => !CREATE_ENDPOINTS.includes(c.endpoint)).map((c) => ({ line: { at: c.at, kind: 'call' as const, call: c }, rank: 3, n: c.id })),
+    ...order.history.map((h, i) => ({ line: { at: h.at, kind: 'order' as const, event: h.event }, rank: h.event === 'create' ? 0 : 2, n: i })),
+    ...calls.map((c) => ({ line: { at: c.at, kind: 'call' as const, call: c }, rank: CREATE_ENDPOINTS.includes(c.endpoint) ? 1 : 4, n: c.id })),
+    ...attempts.map((a) => ({ line: { at: a.at, kind: 'notify' as const, attempt: a }, rank: 3, n: a.attempt })),
   ];
   return ranked.sort((a, b) => a.line.at - b.line.at || a.rank - b.rank || a.n - b.n).map((r) => r.line);
 }

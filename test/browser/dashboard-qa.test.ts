@@ -107,4 +107,43 @@ describe('QA from the dashboard', () => {
     await page.locator('tr[data-rule]').first().waitFor();
     await expect(page.locator('tr[data-rule]').first().textContent()).resolves.toMatch(/Late notify[\s\S]*notify=late:60/);
   });
+
+  it('keeps amount, status and notify on screen at 390 px, and a disabled button does not look chosen', async () => {
+    const id = await createOrder(receiver.url);
+    await page.setViewportSize({ width: 390, height: 800 });
+    await open('/');
+    const row = page.locator(`tr[data-order="${id}"]`);
+    for (const cell of [row.locator('td.num'), row.locator('[data-status]'), row.locator('[data-notify]')]) {
+      const box = (await cell.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+    }
+    await page.setViewportSize({ width: 1366, height: 800 });
+    await open(`/dashboard/orders/${id}`);
+    const look = (sel: string) => page.locator(sel).evaluate((b) => { const c = getComputedStyle(b); return `${c.backgroundColor} ${c.borderStyle}`; });
+    await expect(look('button[data-action="refund"]')).resolves.toBe('rgb(255, 255, 255) dashed');
+    expect(await look('button[data-action="payOnTime"]')).not.toContain('dashed');
+  });
+
+  it('wraps the bad-sign box at 1366 px, and error toasts do not pile up', async () => {
+    await page.setViewportSize({ width: 1366, height: 800 });
+    await fetch(`${sandbox.url}/api/native`, { method: 'POST', body: new URLSearchParams({ mchid: '1234567890', total_fee: '1', out_trade_no: 'X'.repeat(32), body: 'B'.repeat(64), notify_url: `http://127.0.0.1/${'n'.repeat(200)}`, sign: '0'.repeat(32) }) });
+    await open('/dashboard/journal');
+    const box = page.getByTestId('diagnosis').first();
+    expect(await box.evaluate((d) => d.scrollWidth <= d.clientWidth)).toBe(true);
+    const id = await createOrder(receiver.url);
+    await page.locator('button[data-action="payOnTime"]').click(); // paid
+    await page.locator('[data-testid="order-status"][data-status="paid"]').waitFor();
+    // Two refusals in a row (the button forced on): the second toast replaces the first.
+    const shown = Number(await page.evaluate(() => document.documentElement.dataset.toasts ?? '0'));
+    await page.evaluate(() => document.querySelector<HTMLButtonElement>('button[data-action="payOnTime"]')!.removeAttribute('disabled'));
+    await page.locator('button[data-action="payOnTime"]').click();
+    await page.locator(`#flash .bad[data-seq="${shown + 1}"]`).waitFor();
+    await page.evaluate(() => document.querySelector<HTMLButtonElement>('button[data-action="payOnTime"]')!.removeAttribute('disabled'));
+    await page.locator('button[data-action="payOnTime"]').click();
+    await page.locator(`#flash .bad[data-seq="${shown + 2}"]`).waitFor();
+    expect(await page.locator('#flash .bad').count()).toBe(1);
+    await expect(page.locator('#flash .bad').textContent()).resolves.toMatch(/only an unpaid order can be paid|订单已支付/);
+    await page.locator('#flash .bad button').click();
+    expect(await page.locator('#flash .bad').count()).toBe(0);
+  });
 });
