@@ -75,7 +75,9 @@ describe('QA from the dashboard', () => {
     const id = await createOrder(receiver.url);
     await page.locator('button[data-action="payOnTime"]').click();
     await sandbox.waitForNotify({ payjs_order_id: id });
+    await page.locator('[data-job-state="delivered"]').waitFor(); // the live refresh of the payment is in
     await page.locator('[data-menu="failNext"] input[data-n]').fill('2');
+    await page.waitForFunction(() => document.querySelector('button[data-action="failNext"]')?.textContent === 'Fail the next 2 notify attempts');
     await page.locator('button[data-action="failNext"]').click();
     await page.locator('tr[data-kind="notify"]').nth(1).waitFor(); // the first, then the re-armed rung 0, lost
     await sandbox.clock.advance(15);
