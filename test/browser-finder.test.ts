@@ -1,7 +1,7 @@
 /** The browser finder's order and its failure message, on made-up machines (the real search is
  * exercised by every browser test, and the npm fallback by test/browser/registry-chromium.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { findInstalledBrowser, notFound, systemBrowsers, type Machine } from './browser/finder.js';
+import { findBrowser, findInstalledBrowser, notFound, systemBrowsers, type Machine } from './browser/finder.js';
 
 const PW = '/home/dev/.cache/ms-playwright/chromium-1255/chrome-linux64/chrome';
 const machine = (files: string[], env: NodeJS.ProcessEnv = {}, platform: NodeJS.Platform = 'linux'): Machine => ({
@@ -45,5 +45,16 @@ describe('the browser finder', () => {
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(message).toContain('npx playwright install chromium');
+  });
+
+  it.runIf(process.platform === 'linux' && process.arch === 'x64')('with no browser installed, takes the Chromium that npm install brought', async () => {
+    const search = await findBrowser(machine([]));
+    expect(search.found?.source).toMatch(/^@sparticuz\/chromium \S+ \(from npm\)$/);
+    expect(search.looked).toContain('/usr/bin/chromium');
+  }, 60_000);
+
+  it('does not fall back to npm past a variable naming a missing file', async () => {
+    const search = await findBrowser(machine([], { CHROME_PATH: '/opt/typo/chrome' }));
+    expect(search.found).toBeUndefined();
   });
 });

@@ -83,7 +83,8 @@ describe('the tarball', () => {
       const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(text)?.[1];
       if (url && !url.startsWith('data:') && !held.has(normalize(join(dirname(path), url)))) dangling.push(`${path} → ${url}`);
     }
-    expect(dangling).toEqual([]);
+    // dist/ files whose source is gone are leftovers of a removed or renamed file: tsc keeps them
+    expect(dangling, 'leftovers of removed sources? rm -rf dist && npx tsc -p tsconfig.json').toEqual([]);
   });
 
   it('names no path of the machine that packed it', () => {
