@@ -95,7 +95,7 @@ export function dispatch(origin: Element, type: string, detail: unknown, options
     // mark: from the origin up, but inside a component not beyond the component's own view.
     const mark: Record<string, unknown> = {};
     const hostIndex = up.findIndex((el) => nodeInfo.get(el)?.component === info.owner);
-    for (const el of (hostIndex === -1 ? up : up.slice(0, hostIndex)).reverse()) Object.assign(mark, nodeInfo.get(el)?.marks);
+    for (const el of up.slice(0, hostIndex === -1 ? undefined : hostIndex).reverse()) Object.assign(mark, nodeInfo.get(el)?.marks);
     return { type, timeStamp, target: describe(target), currentTarget: describe(current), detail, mark, ...extra };
   };
 

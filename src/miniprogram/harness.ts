@@ -66,6 +66,8 @@ export class MiniProgram {
   private readonly files: ViewFiles;
   private readonly views = new Map<Instance, PageView>();
   private readonly handles: HandleHost;
+  /** A user's tap is being handled (synchronously): WeChat lets it jump to another mini-program. */
+  private tapping = 0;
 
   constructor(private readonly options: MiniProgramOptions) {
     this.dir = resolve(options.dir);
@@ -162,7 +164,13 @@ export class MiniProgram {
     const page = this.currentPage();
     if (typeof page[method] !== 'function') throw new Error(`the page ${String(page.route)} has no method ${method}`);
     const target = { id: '', dataset: this.clone(dataset) };
-    const result = (page[method] as Fn).call(page, { type: 'tap', timeStamp: Date.now(), target, currentTarget: target, detail: this.clone(detail) });
+    this.tapping++;
+    let result: unknown;
+    try {
+      result = (page[method] as Fn).call(page, { type: 'tap', timeStamp: Date.now(), target, currentTarget: target, detail: this.clone(detail) });
+    } finally {
+      this.tapping--;
+    }
     if (result && typeof (result as Promise<unknown>).then === 'function') this.activity.track(Promise.resolve(result)).catch(() => {});
     await this.settle();
   }
@@ -244,9 +252,14 @@ export class MiniProgram {
   private async tapElement(el: Element, detail: Record<string, unknown>): Promise<void> {
     const view = this.view();
     const touch = { identifier: 0, pageX: 0, pageY: 0, clientX: 0, clientY: 0 };
-    dispatch(el, 'tap', { x: 0, y: 0, ...detail }, builtinOptions('tap'), view.opened, this.invoke, { touches: [touch], changedTouches: [touch] });
-    const nav = navigatorOf(el);
-    if (nav) followNavigator(nav, this.wx, (type, d) => dispatch(nav, type, d, {}, view.opened, this.invoke));
+    this.tapping++;
+    try {
+      dispatch(el, 'tap', { x: 0, y: 0, ...detail }, builtinOptions('tap'), view.opened, this.invoke, { touches: [touch], changedTouches: [touch] });
+      const nav = navigatorOf(el);
+      if (nav) followNavigator(nav, this.wx, (type, d) => dispatch(nav, type, d, {}, view.opened, this.invoke));
+    } finally {
+      this.tapping--;
+    }
     await this.settle();
   }
 
@@ -338,6 +351,7 @@ export class MiniProgram {
         this.events.push({ component: String(self.is), name, detail });
         PageView.of.get(self)?.trigger(self, name, detail, options);
       },
+      gesture: () => !this.options.userTapRequired || (this.tapping > 0 && PageView.rendering === 0),
       appIdList: () => (Array.isArray(this.appJson.navigateToMiniProgramAppIdList) ? this.appJson.navigateToMiniProgramAppIdList : []),
       fetch: this.options.fetch ?? fetch,
       signal: this.abort.signal,

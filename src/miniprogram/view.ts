@@ -101,6 +101,8 @@ const textBindings = new WeakMap<WxmlNode, Binding>();
 export class PageView {
   /** Which page view an instance (the page, or a component on it) belongs to. */
   static readonly of = new WeakMap<Instance, PageView>();
+  /** How many views are rendering now: lifetimes run then are no user gesture. */
+  static rendering = 0;
   readonly root = new Document([]);
   readonly opened = Date.now();
   private readonly page: Owner;
@@ -126,6 +128,7 @@ export class PageView {
       return;
     }
     this.rendering = true;
+    PageView.rendering++;
     try {
       for (let pass = 0; ; pass++) {
         if (pass > 100) throw new Error(`${this.page.path}: setData keeps changing the data while rendering (an observer or lifetime that sets data on every render?)`);
@@ -151,6 +154,7 @@ export class PageView {
       this.lastFault = message;
     } finally {
       this.rendering = false;
+      PageView.rendering--;
     }
   }
 
