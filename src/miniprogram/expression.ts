@@ -68,18 +68,18 @@ export function compile(source: string, loc: Loc): Compiled {
 }
 
 function parseOne(source: string, loc: Loc): Expression {
-  const whole = (text: string): Expression => {
+  // acorn reports `({…})` as the object inside the parentheses: the `)` is what is left.
+  const whole = (text: string, left = ''): Expression => {
     const node = parseExpressionAt(text, 0, { ecmaVersion: 2022 });
     const rest = text.slice(node.end);
-    if (rest.trim() !== '') throw Object.assign(new SyntaxError(`Unexpected "${rest.trim().slice(0, 10)}"`), { pos: node.end + rest.search(/\S/) });
+    if (rest.trim() !== left) throw Object.assign(new SyntaxError(`Unexpected "${rest.trim().slice(0, 10)}"`), { pos: node.end + rest.search(/\S/) });
     return node;
   };
   try {
     return whole(source);
   } catch (first) {
     try {
-      const wrapped = whole(`({${source}})`);
-      return wrapped;
+      return whole(`({${source}})`, ')');
     } catch {
       const e = first as SyntaxError & { pos?: number };
       const at = shift(loc, source, e.pos ?? 0);
