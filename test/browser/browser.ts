@@ -7,12 +7,13 @@ import { chromium, type Browser, type Locator } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** One headless Chromium; a test file launches one and opens a fresh context per test. */
-export async function launchBrowser(): Promise<Browser> {
+/** One headless Chromium; a test file launches one and opens a fresh context per test.
+ * `extraArgs` adds switches (e.g. --host-resolver-rules to point a name at 127.0.0.1). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`the browser tests need Chromium at ${CHROMIUM}: run apt-get update && apt-get install -y chromium`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 
