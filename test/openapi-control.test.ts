@@ -88,6 +88,7 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     expect(await status('GET', '/clock')).toBe(200);
     expect(await status('POST', '/clock/advance', { seconds: 15 })).toBe(200);
     expect(await status('POST', '/clock/advance', { seconds: -1 })).toBe(400);
+    expect(await status('POST', '/clock/reset')).toBe(200);
   });
 
   it('adds, lists and removes scenario rules', async () => {

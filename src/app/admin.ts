@@ -3,6 +3,7 @@ import type { Notifier } from '../notify/notifier.js';
 import type { RequestJournal } from './call-log.js';
 import type { ScenarioBook } from './scenario-book.js';
 import type { Store } from '../store/store.js';
+import type { SandboxClock } from '../clock/clock.js';
 import type { EventHub } from './event-hub.js';
 import { PayjsError } from '../core/errors.js';
 import { checkMerchant, type Merchant } from '../core/merchant.js';
@@ -45,18 +46,20 @@ const STATUS_ACTIONS: Record<string, ControlAction[]> = { unpaid: [], paid: ['pa
 /** The whole-sandbox operations of the control API: reset, snapshot, restore, seed, merchants. */
 export class Admin {
   constructor(
-    private readonly parts: { store: Store; gateway: Gateway; notifier: Notifier; scenarios: ScenarioBook; journal: RequestJournal; events?: EventHub },
+    private readonly parts: { store: Store; gateway: Gateway; notifier: Notifier; scenarios: ScenarioBook; journal: RequestJournal; events?: EventHub; clock?: SandboxClock },
   ) {
     for (const m of parts.store.values<Merchant>(MERCHANTS)) parts.gateway.merchants.add(m);
   }
 
-  /** Forgets every order, notify, rule and recorded call, or those of one merchant. */
+  /** Forgets every order, notify, rule and recorded call, or those of one merchant, with their
+   * clock tasks; a whole reset also puts the clock back to real time. */
   async reset(filter: { mchid?: string } = {}): Promise<void> {
     const { gateway, notifier, scenarios, journal } = this.parts;
     await notifier.reset(filter);
     await gateway.reset(filter);
     await scenarios.clear(filter);
     journal.clear(filter);
+    if (!filter.mchid) this.parts.clock?.rewind();
     this.parts.events?.emit({ type: 'reset' });
   }
 

@@ -107,6 +107,7 @@ export const en: DashboardText = {
     advance: 'Advance',
     seconds: 'seconds',
     quick: 'Quick',
+    backToReal: 'Back to real time',
     hint: 'Advancing runs what falls due, in time order: notify retries, late notifies, delayed payments, expiries.',
   },
   journal: {

@@ -111,6 +111,7 @@ const zh = {
     advance: '快进',
     seconds: '秒',
     quick: '快捷',
+    backToReal: '回到真实时间',
     hint: '快进会按时间顺序执行到期的任务：通知重试、延迟通知、延迟支付、订单过期。',
   },
   journal: {
