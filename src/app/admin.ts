@@ -78,12 +78,7 @@ export class Admin {
 
   /** Adds a merchant for good (it is kept in the store). */
   async addMerchant(input: unknown): Promise<Merchant> {
-    let merchant: Merchant;
-    try {
-      merchant = checkMerchant((input ?? {}) as Partial<Merchant>, 'in the request');
-    } catch (err) {
-      throw new PayjsError('INVALID_PARAM', ['merchant', (err as Error).message]);
-    }
+    const merchant = this.checkedMerchant(input);
     this.parts.gateway.merchants.add(merchant);
     await this.parts.store.put(MERCHANTS, merchant.mchid, merchant);
     return merchant;
@@ -110,18 +105,47 @@ export class Admin {
       params.sign = sign(params, merchant.key);
       return { channel, params, status: o.status ?? 'unpaid' };
     });
-    for (const { channel, params } of calls) if (gateway.merchants.get(String(params.mchid))) gateway.checkCreate(channel, params);
-    for (const m of seed.merchants ?? []) await this.addMerchant(m);
-    for (const { channel, params } of calls) gateway.checkCreate(channel, params);
+    // All or nothing, merchants included: the seed's merchants are tried in memory for the dry
+    // run, and taken back if any order is refused or a write fails.
+    const merchants = (seed.merchants ?? []).map((m) => this.checkedMerchant(m));
+    const before = merchants.map((m) => [m.mchid, gateway.merchants.get(m.mchid)] as const);
     const created: Order[] = [];
-    for (const { channel, params, status } of calls) {
-      let { order } = await gateway.create(channel, params, base);
-      for (const action of STATUS_ACTIONS[status]) {
-        if (action === 'pay' && order.status === 'paid') continue;
-        order = await gateway.act(order.payjs_order_id, action);
+    try {
+      for (const m of merchants) gateway.merchants.add(m);
+      for (const { channel, params } of calls) gateway.checkCreate(channel, params);
+      for (const m of merchants) await this.parts.store.put(MERCHANTS, m.mchid, m);
+      for (const { channel, params, status } of calls) {
+        let { order } = await gateway.create(channel, params, base);
+        created.push(order);
+        for (const action of STATUS_ACTIONS[status]) {
+          if (action === 'pay' && order.status === 'paid') continue;
+          order = await gateway.act(order.payjs_order_id, action);
+        }
+        created[created.length - 1] = order;
       }
-      created.push(order);
+    } catch (err) {
+      await this.undoSeed(created.map((o) => o.payjs_order_id), before);
+      throw err;
     }
     return created;
+  }
+
+  /** Takes back what a failed seed made: its orders and their notifies, and its merchants. */
+  private async undoSeed(orderIds: string[], merchantsBefore: (readonly [string, Merchant | undefined])[]): Promise<void> {
+    const { store, gateway, notifier } = this.parts;
+    await notifier.forget(orderIds).catch(() => {});
+    await gateway.forget(orderIds).catch(() => {});
+    for (const [mchid, was] of merchantsBefore) {
+      gateway.merchants.restore(mchid, was);
+      await (was ? store.put(MERCHANTS, mchid, was) : store.delete(MERCHANTS, mchid)).catch(() => {});
+    }
+  }
+
+  private checkedMerchant(input: unknown): Merchant {
+    try {
+      return checkMerchant((input ?? {}) as Partial<Merchant>, 'in the request');
+    } catch (err) {
+      throw new PayjsError('INVALID_PARAM', ['merchant', (err as Error).message]);
+    }
   }
 }

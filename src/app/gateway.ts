@@ -195,6 +195,12 @@ export class Gateway {
     this.reindex();
   }
 
+  /** Forgets the given orders (a refused seed's undo). */
+  async forget(payjsOrderIds: string[]): Promise<void> {
+    await Promise.all(payjsOrderIds.map((id) => this.store.delete(ORDERS, id)));
+    this.reindex();
+  }
+
   /** Rebuilds the indexes and the clock tasks from the store (after a reset or a restore): the
    * tasks of orders no longer there are cancelled, the others set once. */
   reindex(): void {

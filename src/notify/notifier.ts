@@ -154,6 +154,13 @@ export class Notifier {
     await done;
   }
 
+  /** Forgets the jobs of the given orders (a refused seed's undo). */
+  async forget(payjsOrderIds: string[]): Promise<void> {
+    const ids = new Set(payjsOrderIds);
+    await Promise.all(payjsOrderIds.filter((id) => this.job(id)).map((id) => this.store.delete(JOBS, id)));
+    this.clock.cancel((owner) => ids.has(owner.slice(TASK_PREFIX.length)) && owner.startsWith(TASK_PREFIX));
+  }
+
   /** Sets the clock tasks of pending jobs afresh (after a restore): the old ones are cancelled. */
   reschedule(): void {
     this.clock.cancel((owner) => owner.startsWith(TASK_PREFIX));
