@@ -179,6 +179,7 @@ export class Gateway {
    * the payer's pay/fail/cancel, and close, refund, reverse, expire (now, whatever its expiry). */
   async act(payjsOrderId: string, action: ControlAction): Promise<Order> {
     if (action === 'pay') return this.pay(payjsOrderId);
+    if (action === 'tap') return (await this.payerAction(payjsOrderId, 'pay')).order;
     if (action === 'fail' || action === 'cancel') return (await this.payerAction(payjsOrderId, action)).order;
     const order = await this.order(payjsOrderId);
     if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
