@@ -21,6 +21,9 @@ export interface NotifyEvent extends NotifyAttempt {
 
 export type NotifyPredicate = (event: NotifyEvent) => boolean;
 
+/** An attempt made, before it is numbered and recorded with its job. */
+type Sent = Omit<NotifyAttempt, 'attempt'>;
+
 export interface NotifierOptions {
   store: Store;
   clock: SandboxClock;
@@ -90,7 +93,8 @@ export class Notifier {
   async later(order: Order): Promise<void> {
     const job = this.job(order.payjs_order_id);
     if (!job || !job.tokens.includes('notify=replay') || job.attempts.some((a) => a.kind === 'replay')) return;
-    await this.send(job, 'replay', undefined, []);
+    const ladder = this.ladderOf(job);
+    await this.record(job.payjs_order_id, ladder, [await this.post(job, 'replay', undefined, [])]);
   }
 
   /** Sends the notify of an order once more, now (the dashboard's resend). */
@@ -98,11 +102,9 @@ export class Notifier {
     const job = this.job(payjsOrderId);
     if (!job) return undefined;
     const ladder = this.ladderOf(job);
-    const attempt = await this.send(job, 'manual', undefined, []);
-    const now = this.current(payjsOrderId, ladder);
-    if (!attempt || !now) return undefined;
-    if (attempt.delivered && now.state === 'pending') await this.save({ ...now, state: 'delivered' }, ladder);
-    return this.event(now, attempt);
+    const sent = await this.post(job, 'manual', undefined, []);
+    const events = await this.record(payjsOrderId, ladder, [sent], (now) => (sent.delivered && now.state === 'pending' ? { state: 'delivered' } : {}));
+    return events?.[0];
   }
 
   job(payjsOrderId: string): NotifyJob | undefined {
@@ -205,23 +207,33 @@ export class Notifier {
     const rule = this.options.scenarios.take({ endpoint: 'notify', mchid: job.mchid, out_trade_no: job.out_trade_no, notify_url: job.url, total_fee: Number(job.fields.total_fee) });
     const tokens = [...parseTokens(job.tokens), ...rule];
     const copies = step === 0 ? (find(tokens, 'notify=duplicate')?.arg ?? 1) : 1;
-    let delivered = false;
-    for (let i = 0; i < copies; i++) {
-      const attempt = await this.send(job, i === 0 ? 'ladder' : 'duplicate', step, rule);
-      if (!attempt) return; // the job was reset or restored meanwhile
-      delivered ||= attempt.delivered;
-    }
-    const now = this.current(job.payjs_order_id, ladder);
-    if (!now || now.state !== 'pending') return;
-    if (delivered) await this.save({ ...now, state: 'delivered' }, ladder);
-    else if (dueAt(now, step + 1) === null) await this.save({ ...now, state: 'exhausted' }, ladder);
-    else await this.save({ ...now, next: step + 1 }, ladder);
+    const sent: Sent[] = [];
+    for (let i = 0; i < copies; i++) sent.push(await this.post(job, i === 0 ? 'ladder' : 'duplicate', step, rule));
+    const delivered = sent.some((a) => a.delivered);
+    // The attempts and the rung they lead to are one write: a kill between two writes would
+    // leave an attempt recorded on a rung that runs again at the restart.
+    await this.record(job.payjs_order_id, ladder, sent, (now): Partial<NotifyJob> => {
+      if (now.state !== 'pending') return {};
+      if (delivered) return { state: 'delivered' };
+      return dueAt(now, step + 1) === null ? { state: 'exhausted' } : { next: step + 1 };
+    });
   }
 
-  /** One POST, recorded with the job if the job is still there when the answer comes (else
-   * undefined: a reset or restore removed it); `rule` tokens shape this attempt only. */
-  private async send(job: NotifyJob, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[]): Promise<NotifyAttempt | undefined> {
-    const ladder = this.ladderOf(job);
+  /** Records attempts with the job, and what they change of it, in one write, if the job is
+   * still of `ladder` when they end (else nothing, and undefined: a reset or a restore removed
+   * it); then tells the listeners. */
+  private async record(payjsOrderId: string, ladder: symbol, sent: Sent[], change: (now: NotifyJob) => Partial<NotifyJob> = () => ({})): Promise<NotifyEvent[] | undefined> {
+    const now = this.current(payjsOrderId, ladder);
+    if (!now) return undefined;
+    const attempts = sent.map((a, i): NotifyAttempt => ({ attempt: now.attempts.length + i + 1, ...a }));
+    await this.save({ ...now, ...change(now), attempts: [...now.attempts, ...attempts] }, ladder);
+    const events = attempts.map((a) => this.event(now, a));
+    for (const event of events) for (const listener of [...this.listeners]) listener(event);
+    return events;
+  }
+
+  /** One POST; `rule` tokens shape this attempt only. */
+  private async post(job: NotifyJob, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[]): Promise<Sent> {
     const forged = !!find(rule, 'notify=forged');
     const extra = !!find(rule, 'notify=extra-fields');
     const fields = forged || extra ? signNotify(job.fields, this.options.merchants.require(job.mchid).key, { forged, extraFields: extra }) : job.fields;
@@ -230,13 +242,7 @@ export class Notifier {
     const delivery = find(rule, 'notify=fail')
       ? { ms: 0, error: 'scenario' as const, detail: 'notify=fail: a scenario dropped this attempt on the way' }
       : await this.transport(job.url, body);
-    const now = this.current(job.payjs_order_id, ladder);
-    if (!now) return undefined;
-    const attempt: NotifyAttempt = { attempt: now.attempts.length + 1, kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };
-    await this.save({ ...now, attempts: [...now.attempts, attempt] }, ladder);
-    const event = this.event(now, attempt);
-    for (const listener of [...this.listeners]) listener(event);
-    return attempt;
+    return { kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };
   }
 
   private event(job: NotifyJob, attempt: NotifyAttempt): NotifyEvent {
