@@ -21,9 +21,6 @@ export interface Store {
   /** Records a value; resolves once the change would survive kill -9. Readers see it at once; if
    * the write fails it is taken back (the promise rejects after that). */
   put<T>(collection: string, key: string, value: T): Promise<void>;
-  /** Records a value only if the key still holds `expected` (the very object read before an
-   * await): a reset or a restore meanwhile wins. Resolves with whether it was recorded. */
-  putIfCurrent<T>(collection: string, key: string, expected: T, value: T): Promise<boolean>;
   /** Resolves once every change made so far would survive kill -9: call it before answering from
    * state that a change still on its way to the journal produced. */
   sync(): Promise<void>;
@@ -223,11 +220,6 @@ class DocStore implements Store {
 
   clear(collection: string): Promise<void> {
     return this.change(collection, '', undefined, true);
-  }
-
-  putIfCurrent<T>(collection: string, key: string, expected: T, value: T): Promise<boolean> {
-    if (this.get(collection, key) !== expected) return Promise.resolve(false);
-    return this.change(collection, key, value).then(() => true);
   }
 
   /** The one write path: memory changes at once (so that concurrent calls see each other), the
