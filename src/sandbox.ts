@@ -45,10 +45,19 @@ export interface SandboxOptions {
   notifyAllow?: string[];
   /** How many API calls the request journal keeps (default 10,000; the oldest go first). */
   journalLimit?: number;
+  /** Host names the control API and the dashboard answer to besides localhost, IP addresses and
+   * `host` (a guard against DNS rebinding); the PAYJS API and pay pages answer any Host. */
+  allowedHosts?: string[];
   /** The control token required when `host` is not loopback (default: a random one). */
   controlToken?: string;
   /** Journal size that triggers a rewrite of the lowdb document. */
   compactAtBytes?: number;
+  /** Keep a damaged database file aside and start from what is valid; without it a damaged file
+   * is refused as it is (default false). */
+  repair?: boolean;
+  /** fsync each group commit of the journal before answering: acknowledged changes then also
+   * survive a power loss or kernel crash (default false: they survive kill -9). */
+  fsync?: boolean;
   /** The request log and warnings; silent by default. */
   log?: (line: string) => void;
 }
@@ -116,7 +125,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const merchantList = [DEFAULT_MERCHANT, ...(options.merchants ?? []).map((m, i) => (typeof m === 'string' ? parseMerchantSpec(m) : checkMerchant(m, `#${i + 1}`)))];
   const merchants = new Merchants(merchantList);
   const clock = options.clock ?? new SandboxClock();
-  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, warn: log });
+  // Refuses (DatabaseRefused) a database held by another process, a directory, a file that is
+  // not a sandbox document, or a damaged one unless `repair`.
+  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, warn: log, repair: options.repair, fsync: options.fsync });
   // The sandbox's own clock keeps what tests advanced across restarts, so that it never stands
   // behind the orders and notify ladders of an earlier run; a clock handed in is the caller's.
   if (!options.clock) {
@@ -144,10 +155,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let url = '';
   const journal = new RequestJournal(options.journalLimit);
   journal.onCall((call) => events.emit({ type: 'call', call }));
-  const admin = new Admin({ store, gateway, notifier, scenarios, journal, events });
+  const admin = new Admin({ store, gateway, notifier, scenarios, journal, events, clock });
   const host = options.host ?? '127.0.0.1';
   const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
-  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, controlToken, url: () => url, log });
+  const allowedHosts = [host, ...(options.allowedHosts ?? [])];
+  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, controlToken, allowedHosts, url: () => url, log });
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.callback());
   const shutdown = async () => {
@@ -165,6 +177,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const port = (server.address() as AddressInfo).port;
   url = `http://${hostForUrl(host)}:${port}`;
+  store.listening(url);
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -61,7 +61,7 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
 
   // For each action: an order it takes, and one it refuses (reverse takes every order).
   const CASES: Record<string, [() => Promise<string>, (() => Promise<string>) | null]> = {
-    pay: [unpaid, closed], fail: [unpaid, paid], cancel: [unpaid, paid], close: [unpaid, paid],
+    pay: [unpaid, closed], tap: [unpaid, closed], fail: [unpaid, paid], cancel: [unpaid, paid], close: [unpaid, paid],
     refund: [paid, unpaid], reverse: [paid, null], expire: [unpaid, paid],
   };
   it.each([...CONTROL_ACTIONS])('POST /orders/{id}/%s: 200, 404, and 409 where the order cannot take it', async (action) => {
@@ -88,6 +88,7 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     expect(await status('GET', '/clock')).toBe(200);
     expect(await status('POST', '/clock/advance', { seconds: 15 })).toBe(200);
     expect(await status('POST', '/clock/advance', { seconds: -1 })).toBe(400);
+    expect(await status('POST', '/clock/reset')).toBe(200);
   });
 
   it('adds, lists and removes scenario rules', async () => {

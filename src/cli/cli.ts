@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkMerchant, parseMerchantSpec, type Merchant } from '../core/merchant.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js';
+import { DatabaseRefused } from '../store/refusal.js';
 import { runDoctor } from './doctor.js';
 
 export const DEFAULT_DB_FILE = 'payjs-sandbox.db.json';
@@ -17,6 +18,8 @@ Options:
   --host H                 interface to bind (env HOST; default 127.0.0.1)
   --db FILE                lowdb file to persist to (default ./${DEFAULT_DB_FILE})
   --memory                 keep nothing on disk
+  --repair                 keep a damaged database file aside and start from what is valid
+  --fsync                  fsync each journal write before answering (survives power loss; slower)
   --merchant MCHID:KEY     add a merchant (repeatable; env PAYJS_SANDBOX_MERCHANTS=MCHID:KEY,MCHID:KEY)
   --merchants-file FILE    add the merchants of a JSON file (see fixtures/merchants.json)
   --unique-out-trade-no    refuse a second order with the same out_trade_no
@@ -27,6 +30,8 @@ Options:
   --seed FILE              create the merchants and orders of a seed file (see fixtures/seed.json)
   --control-token T        the token the control API and dashboard require off loopback
                            (env PAYJS_SANDBOX_TOKEN; default: a random one, printed)
+  --allowed-host NAME      another Host name the control API and dashboard answer to, besides
+                           localhost, 127.0.0.1, [::1] and --host (repeatable)
   -h, --help               show this help
   -v, --version            show the version
 
@@ -51,6 +56,9 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       host: { type: 'string' },
       db: { type: 'string' },
       memory: { type: 'boolean' },
+      repair: { type: 'boolean' },
+      fsync: { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
       merchant: { type: 'string', multiple: true },
       'merchants-file': { type: 'string' },
       'unique-out-trade-no': { type: 'boolean' },
@@ -87,6 +95,9 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       magicAmounts: !values['no-magic-amounts'],
       notifyAllow: values['notify-allow']?.split(',').map((h) => h.trim()).filter(Boolean),
       controlToken: values['control-token'] ?? env.PAYJS_SANDBOX_TOKEN,
+      repair: values.repair ?? false,
+      fsync: values.fsync ?? false,
+      allowedHosts: values['allowed-host'],
     },
     seed: values.seed,
   };
@@ -140,6 +151,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   try {
     sandbox = await startSandbox({ ...command.options, log: err });
   } catch (e) {
+    // A database the sandbox will not touch is a usage error (exit 2), like a bad flag.
+    if (e instanceof DatabaseRefused) return err(`payjs-sandbox: ${e.message}`), 2;
     err(`payjs-sandbox: could not start: ${(e as Error).message}`);
     return 1;
   }

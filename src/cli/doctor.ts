@@ -4,7 +4,7 @@
  * that reads the result must check the scene (1038) and the referrer's appId. A source scan, not a
  * parser: it reads App's onShow and wx.onAppShow handlers in the .js/.ts files.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { MINIPROGRAM_RETURN_SCENE, PAYJS_MINIPROGRAM_APPID } from '../core/protocol.js';
 
@@ -197,6 +197,9 @@ export function runDoctor(args: string[], out: (line: string) => void, err: (lin
     (args[0] === '--help' || args[0] === '-h' ? out : err)('Usage: payjs-sandbox doctor <mini-program dir>\n  checks app.json lists the PAYJS mini-program and that App onShow / wx.onAppShow handlers check scene 1038 and referrerInfo.appId');
     return args[0] === '--help' || args[0] === '-h' ? 0 : 2;
   }
+  const stat = statSync(args[0], { throwIfNoEntry: false });
+  if (!stat) return err(`payjs-sandbox doctor: no such directory: ${args[0]}`), 2;
+  if (!stat.isDirectory()) return err(`payjs-sandbox doctor: ${args[0]} is a file, not a directory: give the mini-program's directory (the one with app.json)`), 2;
   const { findings, handlers: count } = doctor(args[0]);
   for (const f of findings) out(`${f.file}:${f.line}: ${f.message}`);
   if (findings.length) {

@@ -11,6 +11,7 @@ import { API_ENDPOINTS, apiRoutes } from './routes/api.js';
 import { controlRoutes } from './routes/control/index.js';
 import { errorBoundary, isPayjsPath } from './errors.js';
 import { requireControlToken } from './control-token.js';
+import { guardControl } from './host-check.js';
 import { pageRoutes } from './routes/pages.js';
 import { dashboardRoutes } from './routes/dashboard/index.js';
 import { miniprogramRoutes } from './routes/miniprogram.js';
@@ -25,6 +26,8 @@ export interface AppOptions {
   events: EventHub;
   /** When set, the control API and the dashboard require it (the sandbox is not on loopback). */
   controlToken?: string;
+  /** Host names the control API and dashboard answer to besides loopback names and IPs. */
+  allowedHosts?: string[];
   /** The sandbox's own URL, for links when a request carries no Host header. */
   url: () => string;
   log: (line: string) => void;
@@ -36,6 +39,7 @@ export function createApp(options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true;
   app.use(errorBoundary(log));
+  app.use(guardControl(options.allowedHosts ?? []));
   if (options.controlToken) app.use(requireControlToken(options.controlToken));
   for (const router of [apiRoutes(gateway, url, options.journal, options.clock), pageRoutes(gateway), miniprogramRoutes(gateway), controlRoutes(options)]) {
     app.use(router.routes());

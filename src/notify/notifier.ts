@@ -8,6 +8,9 @@ import { find, parseTokens, type Token } from '../core/scenarios.js';
 import { createHttpTransport, type NotifyTransport } from './transport.js';
 
 const JOBS = 'notifies';
+/** The clock tasks of a job are tagged with this owner, to cancel them with the job. */
+const TASK_PREFIX = 'notify:';
+const taskOwner = (payjsOrderId: string) => `${TASK_PREFIX}${payjsOrderId}`;
 
 /** An attempt with the order it belongs to, as tests and the control API see it. */
 export interface NotifyEvent extends NotifyAttempt {
@@ -17,6 +20,9 @@ export interface NotifyEvent extends NotifyAttempt {
 }
 
 export type NotifyPredicate = (event: NotifyEvent) => boolean;
+
+/** An attempt made, before it is numbered and recorded with its job. */
+type Sent = Omit<NotifyAttempt, 'attempt'>;
 
 export interface NotifierOptions {
   store: Store;
@@ -43,6 +49,10 @@ export class Notifier {
   private readonly listeners = new Set<(e: NotifyEvent) => void>();
   /** Orders whose ladder attempt is in flight: a rung set twice (after a restore) runs once. */
   private readonly running = new Set<string>();
+  /** The ladder each stored job object belongs to. A job is never changed in place: each change
+   * is a new object of the same ladder. A reset removes the job and a restore puts other objects
+   * there, so an attempt that ends after either finds its ladder gone and records nothing. */
+  private readonly ladders = new WeakMap<NotifyJob, symbol>();
 
   constructor(private readonly options: NotifierOptions) {
     this.store = options.store;
@@ -68,7 +78,7 @@ export class Notifier {
       fields: notifyFields(order, key, { extraFields: !!find(tokens, 'notify=extra-fields'), forged: !!find(tokens, 'notify=forged') }),
       attempts: [],
     };
-    await this.store.put(JOBS, job.payjs_order_id, job);
+    await this.save(job, Symbol(job.payjs_order_id));
     this.schedule(job);
   }
 
@@ -76,26 +86,25 @@ export class Notifier {
   async checked(order: Order): Promise<void> {
     const job = this.job(order.payjs_order_id);
     if (!job || job.state !== 'pending') return;
-    job.state = 'checked';
-    await this.save(job);
+    await this.save({ ...job, state: 'checked' }, this.ladderOf(job));
   }
 
   /** A later event of a paid order: with `notify=replay`, the first notify arrives once more. */
   async later(order: Order): Promise<void> {
     const job = this.job(order.payjs_order_id);
     if (!job || !job.tokens.includes('notify=replay') || job.attempts.some((a) => a.kind === 'replay')) return;
-    await this.send(job, 'replay', undefined, []);
-    await this.save(job);
+    const ladder = this.ladderOf(job);
+    await this.record(job.payjs_order_id, ladder, [await this.post(job, 'replay', undefined, [])]);
   }
 
   /** Sends the notify of an order once more, now (the dashboard's resend). */
   async resend(payjsOrderId: string): Promise<NotifyEvent | undefined> {
     const job = this.job(payjsOrderId);
     if (!job) return undefined;
-    const attempt = await this.send(job, 'manual', undefined, []);
-    if (attempt.delivered && job.state === 'pending') job.state = 'delivered';
-    await this.save(job);
-    return this.event(job, attempt);
+    const ladder = this.ladderOf(job);
+    const sent = await this.post(job, 'manual', undefined, []);
+    const events = await this.record(payjsOrderId, ladder, [sent], (now) => (sent.delivered && now.state === 'pending' ? { state: 'delivered' } : {}));
+    return events?.[0];
   }
 
   job(payjsOrderId: string): NotifyJob | undefined {
@@ -137,15 +146,26 @@ export class Notifier {
     return () => this.listeners.delete(listener);
   }
 
-  /** Forgets every job, or those of one merchant (their clock tasks find nothing when due). */
+  /** Forgets every job, or those of one merchant, and cancels their clock tasks; an attempt in
+   * flight finishes unrecorded. */
   async reset(filter: { mchid?: string } = {}): Promise<void> {
-    if (!filter.mchid) return this.store.clear(JOBS);
-    const jobs = this.store.values<NotifyJob>(JOBS).filter((j) => j.mchid === filter.mchid);
-    await Promise.all(jobs.map((j) => this.store.delete(JOBS, j.payjs_order_id)));
+    const jobs = this.store.values<NotifyJob>(JOBS).filter((j) => !filter.mchid || j.mchid === filter.mchid);
+    const done = filter.mchid ? Promise.all(jobs.map((j) => this.store.delete(JOBS, j.payjs_order_id))) : this.store.clear(JOBS);
+    const gone = new Set(jobs.map((j) => taskOwner(j.payjs_order_id)));
+    this.clock.cancel((owner) => gone.has(owner));
+    await done;
   }
 
-  /** Sets the clock tasks of pending jobs again (after a restore). */
+  /** Forgets the jobs of the given orders (a refused seed's undo). */
+  async forget(payjsOrderIds: string[]): Promise<void> {
+    const ids = new Set(payjsOrderIds);
+    await Promise.all(payjsOrderIds.filter((id) => this.job(id)).map((id) => this.store.delete(JOBS, id)));
+    this.clock.cancel((owner) => ids.has(owner.slice(TASK_PREFIX.length)) && owner.startsWith(TASK_PREFIX));
+  }
+
+  /** Sets the clock tasks of pending jobs afresh (after a restore): the old ones are cancelled. */
   reschedule(): void {
+    this.clock.cancel((owner) => owner.startsWith(TASK_PREFIX));
     for (const job of this.store.values<NotifyJob>(JOBS)) if (job.state === 'pending') this.schedule(job);
   }
 
@@ -165,37 +185,55 @@ export class Notifier {
   private schedule(job: NotifyJob): void {
     const step = job.next;
     const at = dueAt(job, step);
-    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step));
+    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step), taskOwner(job.payjs_order_id));
   }
 
   private async runStep(payjsOrderId: string, step: number): Promise<void> {
     const job = this.job(payjsOrderId);
     if (!job || job.state !== 'pending' || job.next !== step || this.running.has(payjsOrderId)) return;
+    const ladder = this.ladderOf(job);
     this.running.add(payjsOrderId);
     try {
       await this.climb(job, step);
     } finally {
       this.running.delete(payjsOrderId);
     }
-    if (job.state === 'pending') this.schedule(job);
+    const after = this.current(payjsOrderId, ladder);
+    if (after?.state === 'pending') this.schedule(after);
   }
 
   private async climb(job: NotifyJob, step: number): Promise<void> {
+    const ladder = this.ladderOf(job);
     const rule = this.options.scenarios.take({ endpoint: 'notify', mchid: job.mchid, out_trade_no: job.out_trade_no, notify_url: job.url, total_fee: Number(job.fields.total_fee) });
     const tokens = [...parseTokens(job.tokens), ...rule];
     const copies = step === 0 ? (find(tokens, 'notify=duplicate')?.arg ?? 1) : 1;
-    let delivered = false;
-    for (let i = 0; i < copies; i++) delivered = (await this.send(job, i === 0 ? 'ladder' : 'duplicate', step, rule)).delivered || delivered;
-    if (job.state === 'pending') {
-      if (delivered) job.state = 'delivered';
-      else if (dueAt(job, step + 1) === null) job.state = 'exhausted';
-      else job.next = step + 1;
-    }
-    await this.save(job);
+    const sent: Sent[] = [];
+    for (let i = 0; i < copies; i++) sent.push(await this.post(job, i === 0 ? 'ladder' : 'duplicate', step, rule));
+    const delivered = sent.some((a) => a.delivered);
+    // The attempts and the rung they lead to are one write: a kill between two writes would
+    // leave an attempt recorded on a rung that runs again at the restart.
+    await this.record(job.payjs_order_id, ladder, sent, (now): Partial<NotifyJob> => {
+      if (now.state !== 'pending') return {};
+      if (delivered) return { state: 'delivered' };
+      return dueAt(now, step + 1) === null ? { state: 'exhausted' } : { next: step + 1 };
+    });
   }
 
-  /** One POST, recorded with the job; `rule` tokens shape this attempt only. */
-  private async send(job: NotifyJob, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[]): Promise<NotifyAttempt> {
+  /** Records attempts with the job, and what they change of it, in one write, if the job is
+   * still of `ladder` when they end (else nothing, and undefined: a reset or a restore removed
+   * it); then tells the listeners. */
+  private async record(payjsOrderId: string, ladder: symbol, sent: Sent[], change: (now: NotifyJob) => Partial<NotifyJob> = () => ({})): Promise<NotifyEvent[] | undefined> {
+    const now = this.current(payjsOrderId, ladder);
+    if (!now) return undefined;
+    const attempts = sent.map((a, i): NotifyAttempt => ({ attempt: now.attempts.length + i + 1, ...a }));
+    await this.save({ ...now, ...change(now), attempts: [...now.attempts, ...attempts] }, ladder);
+    const events = attempts.map((a) => this.event(now, a));
+    for (const event of events) for (const listener of [...this.listeners]) listener(event);
+    return events;
+  }
+
+  /** One POST; `rule` tokens shape this attempt only. */
+  private async post(job: NotifyJob, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[]): Promise<Sent> {
     const forged = !!find(rule, 'notify=forged');
     const extra = !!find(rule, 'notify=extra-fields');
     const fields = forged || extra ? signNotify(job.fields, this.options.merchants.require(job.mchid).key, { forged, extraFields: extra }) : job.fields;
@@ -204,18 +242,30 @@ export class Notifier {
     const delivery = find(rule, 'notify=fail')
       ? { ms: 0, error: 'scenario' as const, detail: 'notify=fail: a scenario dropped this attempt on the way' }
       : await this.transport(job.url, body);
-    const attempt: NotifyAttempt = { attempt: job.attempts.length + 1, kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };
-    job.attempts.push(attempt);
-    const event = this.event(job, attempt);
-    for (const listener of [...this.listeners]) listener(event);
-    return attempt;
+    return { kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };
   }
 
   private event(job: NotifyJob, attempt: NotifyAttempt): NotifyEvent {
     return { ...attempt, payjs_order_id: job.payjs_order_id, out_trade_no: job.out_trade_no, mchid: job.mchid };
   }
 
-  private save(job: NotifyJob): Promise<void> {
+  /** The ladder a stored job belongs to (a job read from the file or a snapshot starts one). */
+  private ladderOf(job: NotifyJob): symbol {
+    let ladder = this.ladders.get(job);
+    if (!ladder) this.ladders.set(job, (ladder = Symbol(job.payjs_order_id)));
+    return ladder;
+  }
+
+  /** The job as stored now, if it is still of `ladder`. */
+  private current(payjsOrderId: string, ladder: symbol): NotifyJob | undefined {
+    const job = this.job(payjsOrderId);
+    return job && this.ladderOf(job) === ladder ? job : undefined;
+  }
+
+  /** The one way a job changes: a new object, in memory at once and journaled before this
+   * resolves (taken back by the store if the write fails). */
+  private save(job: NotifyJob, ladder: symbol): Promise<void> {
+    this.ladders.set(job, ladder);
     return this.store.put(JOBS, job.payjs_order_id, job);
   }
 }

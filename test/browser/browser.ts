@@ -8,16 +8,17 @@ import { findBrowser, notFound, type FoundBrowser } from './finder.js';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** One headless browser; a test file launches one and opens a fresh context per test. */
-export async function launchBrowser(): Promise<Browser> {
+/** One headless browser; a test file launches one and opens a fresh context per test.
+ * `extraArgs` adds switches (e.g. --host-resolver-rules to point a name at 127.0.0.1). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   const search = await findBrowser();
   if (!search.found) throw notFound(search);
-  return launch(search.found);
+  return launch(search.found, extraArgs);
 }
 
 /** Launches a browser the finder found, with the environment it needs. */
-export function launch(browser: FoundBrowser): Promise<Browser> {
-  return chromium.launch({ executablePath: browser.path, args: ARGS, env: { ...process.env, ...browser.env } });
+export function launch(browser: FoundBrowser, extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: browser.path, args: [...ARGS, ...extraArgs], env: { ...process.env, ...browser.env } });
 }
 
 /** What a phone camera reads from an element on the screen: its screenshot, decoded as a QR code. */

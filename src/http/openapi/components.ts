@@ -187,7 +187,8 @@ export const CONTROL_SCHEMAS: Record<string, Schema> = {
 
 /** The actions of `POST /__sandbox/orders/{id}/{action}`, and what each does. */
 export const ACTION_TEXT: Record<(typeof CONTROL_ACTIONS)[number], string> = {
-  pay: 'The payer pays an unpaid order (the notify follows). JSON `{ "openid" }` optional.',
+  pay: "Marks an unpaid order paid, whatever its scenario says (a test's override; the notify follows). JSON `{ \"openid\" }` optional.",
+  tap: 'The payer taps Pay on the pay page: the order is paid unless its scenario makes the payment fail or be cancelled (pay=fail, pay=cancel, amounts 502/503), as the pay page does.',
   fail: "The payer's payment fails on the pay page; the order stays unpaid (recorded in its history).",
   cancel: 'The payer cancels on the pay page; the order stays unpaid (recorded in its history).',
   close: 'Closes an unpaid order.',

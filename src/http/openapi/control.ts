@@ -135,6 +135,13 @@ export function controlPaths(): Record<string, unknown> {
         responses: { 200: json(ref('Clock'), 'the clock after'), 400: badInput },
       }),
     },
+    '/__sandbox/clock/reset': {
+      post: op('resetClock', {
+        tag: 'clock',
+        summary: 'Puts the clock back to real time, forgetting every advance (orders and tasks stay); a whole reset does it too',
+        responses: { 200: json(ref('Clock'), 'the clock after') },
+      }),
+    },
     '/__sandbox/scenarios': {
       get: op('listScenarios', { tag: 'scenarios', summary: 'The rules in force, oldest first', responses: { 200: json(exact({ scenarios: arr(ref('Rule')) }), 'the rules') } }),
       post: op('addScenario', {

@@ -25,8 +25,13 @@ const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
 /** The event of the state machine each action applies; the button is off when the order's status
  * has no such transition (src/core/transitions.ts). fail and cancel need an order that could pay. */
-const ACTION_EVENT: Record<string, OrderEvent> = { pay: 'pay', fail: 'pay', cancel: 'pay', close: 'close', refund: 'refund', reverse: 'reverse', expire: 'expire' };
-const actionsFor = (order: Order) => CONTROL_ACTIONS.map((name) => ({ name, enabled: NEXT[order.status][ACTION_EVENT[name]] !== undefined }));
+const ACTION_EVENT: Record<string, OrderEvent> = { pay: 'pay', tap: 'pay', fail: 'pay', cancel: 'pay', close: 'close', refund: 'refund', reverse: 'reverse', expire: 'expire' };
+/** A button is on only where its event changes the status: a second refund of a refunded order
+ * is accepted by the API (PAYJS answers it) but does nothing, so the button is off. */
+const actionsFor = (order: Order) => CONTROL_ACTIONS.map((name) => {
+  const next = NEXT[order.status][ACTION_EVENT[name]];
+  return { name, enabled: next !== undefined && next !== order.status };
+});
 
 /** The dashboard: `/` (orders) and `/dashboard/…` pages over the same gateway, notifier, journal
  * and clock as the control API, whose JSON endpoints its buttons call. */

@@ -46,7 +46,8 @@ export const en: DashboardText = {
     notFound: 'No such order',
     back: 'Back to the orders',
     actions: 'Actions',
-    actionNames: { pay: 'Pay', fail: 'Fail payment', cancel: 'Cancel payment', close: 'Close', refund: 'Refund', reverse: 'Reverse', expire: 'Expire' },
+    actionNames: { pay: 'Mark paid', tap: 'Payer taps Pay', fail: 'Fail payment', cancel: 'Cancel payment', close: 'Close', refund: 'Refund', reverse: 'Reverse', expire: 'Expire' },
+    actionsHint: "Mark paid pays whatever the order's scenario says (a test's override); Payer taps Pay does what the pay page does, so pay=fail, pay=cancel and the amounts 502/503 leave the order unpaid.",
     payPage: 'Open the pay page',
     timeline: 'Timeline',
     notifyLog: 'Notify log',
@@ -107,6 +108,7 @@ export const en: DashboardText = {
     advance: 'Advance',
     seconds: 'seconds',
     quick: 'Quick',
+    backToReal: 'Back to real time',
     hint: 'Advancing runs what falls due, in time order: notify retries, late notifies, delayed payments, expiries.',
   },
   journal: {

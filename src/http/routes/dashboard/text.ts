@@ -50,7 +50,8 @@ const zh = {
     notFound: '订单不存在',
     back: '返回订单列表',
     actions: '操作',
-    actionNames: { pay: '支付', fail: '支付失败', cancel: '取消支付', close: '关闭', refund: '退款', reverse: '撤销', expire: '过期' } as Record<string, string>,
+    actionNames: { pay: '标记已支付', tap: '付款人点支付', fail: '支付失败', cancel: '取消支付', close: '关闭', refund: '退款', reverse: '撤销', expire: '过期' } as Record<string, string>,
+    actionsHint: '“标记已支付”不管订单的场景，直接支付（测试用的覆盖）；“付款人点支付”与支付页面相同：pay=fail、pay=cancel 和金额 502/503 会让订单保持未支付。',
     payPage: '打开支付页面',
     timeline: '时间线',
     notifyLog: '通知记录',
@@ -111,6 +112,7 @@ const zh = {
     advance: '快进',
     seconds: '秒',
     quick: '快捷',
+    backToReal: '回到真实时间',
     hint: '快进会按时间顺序执行到期的任务：通知重试、延迟通知、延迟支付、订单过期。',
   },
   journal: {
