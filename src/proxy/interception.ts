@@ -10,9 +10,13 @@ import { interceptedHosts } from './hosts.js';
 export interface InterceptionInfo {
   url: string;
   proxy?: string;
+  /** What the proxy does with hosts it does not intercept. */
+  others?: 'tunnel' | 'refuse';
   https?: string;
   hosts: string[];
   caFile: string;
+  /** The CA followed by Node's Mozilla roots, for variables that replace the trust store. */
+  caBundle: string;
 }
 
 export interface InterceptionOptions {
@@ -39,6 +43,7 @@ export class Interception {
   readonly hosts: string[];
   proxyUrl?: string;
   httpsUrl?: string;
+  private others?: 'tunnel' | 'refuse';
   private authority?: CertificateAuthority;
   private proxy?: InterceptionProxy;
   private tls?: HttpsServer;
@@ -55,7 +60,7 @@ export class Interception {
   }
 
   info(url: string): InterceptionInfo {
-    return { url, ...(this.proxyUrl ? { proxy: this.proxyUrl } : {}), ...(this.httpsUrl ? { https: this.httpsUrl } : {}), hosts: this.hosts, caFile: this.ca.certFile };
+    return { url, ...(this.proxyUrl ? { proxy: this.proxyUrl, others: this.others } : {}), ...(this.httpsUrl ? { https: this.httpsUrl } : {}), hosts: this.hosts, caFile: this.ca.certFile, caBundle: this.ca.bundleFile };
   }
 
   /** Starts what was asked for, beside the sandbox's own server. */
@@ -64,12 +69,13 @@ export class Interception {
     if (proxyPort !== undefined) {
       const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
       const refuse = this.options.proxyRefuseOthers || (!loopback && !this.options.proxyAllowOthers);
+      this.others = refuse ? 'refuse' : 'tunnel';
       this.proxy = new InterceptionProxy({
         server,
         handler,
         ca: this.ca,
         hosts: this.hosts,
-        others: refuse ? 'refuse' : 'tunnel',
+        others: this.others,
         refuseReason: this.options.proxyRefuseOthers
           ? 'this proxy was started with --proxy-refuse-others; set NO_PROXY for the hosts your code reaches besides PAYJS'
           : `this proxy listens on ${host}, beyond loopback, so it tunnels nothing but PAYJS hosts (start it with --proxy-allow-others to tunnel every host)`,

@@ -2,12 +2,15 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import forge from 'node-forge';
 
 /** The file names of the CA in its directory; the key never leaves it. */
 export const CA_CERT_FILE = 'payjs-sandbox-ca.pem';
 export const CA_KEY_FILE = 'payjs-sandbox-ca-key.pem';
+/** The CA followed by Node's Mozilla roots: for variables that replace the trust store rather than
+ * add to it (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE), so that other hosts still verify. */
+export const CA_BUNDLE_FILE = 'payjs-sandbox-ca-bundle.pem';
 
 const DAY = 86_400_000;
 /** Root validity: long, since the point is to trust it once. */
@@ -40,6 +43,7 @@ const isIp = (name: string) => /^[\d.]+$/.test(name) || name.includes(':');
 export class CertificateAuthority {
   readonly certFile: string;
   readonly certPem: string;
+  readonly bundleFile: string;
   private readonly caCert: forge.pki.Certificate;
   private readonly caKey: forge.pki.rsa.PrivateKey;
   /** One key for every leaf of this process: a key per host would cost a keygen per handshake. */
@@ -51,11 +55,13 @@ export class CertificateAuthority {
     private readonly temporary: boolean,
   ) {
     this.certFile = join(dir, CA_CERT_FILE);
+    this.bundleFile = join(dir, CA_BUNDLE_FILE);
     const keyFile = join(dir, CA_KEY_FILE);
     if (existsSync(this.certFile) && existsSync(keyFile)) {
       this.certPem = readFileSync(this.certFile, 'utf8');
       this.caCert = forge.pki.certificateFromPem(this.certPem);
       this.caKey = forge.pki.privateKeyFromPem(readFileSync(keyFile, 'utf8'));
+      if (!existsSync(this.bundleFile)) this.writeBundle();
       return;
     }
     this.caKey = rsaKey();
@@ -83,6 +89,11 @@ export class CertificateAuthority {
     writeFileSync(keyFile, forge.pki.privateKeyToPem(this.caKey), { mode: 0o600 });
     chmodSync(keyFile, 0o600);
     writeFileSync(this.certFile, this.certPem);
+    this.writeBundle();
+  }
+
+  private writeBundle(): void {
+    writeFileSync(this.bundleFile, [this.certPem.trim(), ...rootCertificates].join('\n') + '\n');
   }
 
   /** The CA kept in `dir` (made there when absent). */

@@ -173,9 +173,11 @@ export function controlPaths(): Record<string, unknown> {
             exact({
               url: str('the main port'),
               'proxy?': str('the interception proxy, for HTTPS_PROXY'),
+              'others?': str('what the proxy does with other hosts', { enum: ['tunnel', 'refuse'] }),
               'https?': str('the TLS listener'),
               hosts: arr(str(), 'the hosts intercepted'),
               caFile: str("the CA certificate's path on the sandbox's machine"),
+              caBundle: str('the CA followed by Mozilla roots, for SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE'),
             }),
             'the interception set-up',
           ),
