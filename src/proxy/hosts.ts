@@ -1,4 +1,5 @@
-/** The hosts PAYJS clients call (docs/protocol.md §1): intercepted by the proxy, named by the TLS
+/** The hosts PAYJS clients call: payjs.cn (docs/protocol.md §1), and www.payjs.cn, which some
+ * clients use. Intercepted by the proxy, named by the TLS
  * listener's certificate, redirected by `payjs-sandbox/intercept`. */
 export const PAYJS_HOSTS = ['payjs.cn', 'www.payjs.cn'];
 
