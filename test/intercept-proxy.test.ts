@@ -253,3 +253,23 @@ describe('other hosts through the proxy', () => {
     }
   });
 });
+
+describe('stopping', () => {
+  it('close() ends the connections kept alive through the proxy instead of waiting for them', async () => {
+    const sandbox = await startSandbox({ proxyPort: 0 });
+    const { HttpsProxyAgent } = await import('https-proxy-agent');
+    const https = await import('node:https');
+    const agent = new HttpsProxyAgent(sandbox.proxyUrl!, { keepAlive: true });
+    await new Promise<void>((resolve, reject) =>
+      https.get('https://payjs.cn/api/check', { agent, ca: sandbox.ca.pem }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      }).on('error', reject),
+    );
+    const tunnel = connectThrough(sandbox.proxyUrl!, '127.0.0.1:' + new URL(sandbox.url).port);
+    await tunnel; // an idle tunnel too
+    await sandbox.close(); // the test's own timeout is the failure
+    agent.destroy();
+    (await tunnel).socket.destroy();
+  });
+});

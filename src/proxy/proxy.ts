@@ -51,10 +51,16 @@ export function connectTarget(target: string | undefined): { host: string; port:
 export class InterceptionProxy {
   readonly server: Server;
   private readonly tunnels = new Set<Duplex>();
+  private readonly sockets = new Set<Socket>();
 
   constructor(private readonly options: ProxyOptions) {
     this.server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, (req, res) => this.onRequest(req, res));
-    this.server.on('connection', (socket: Socket) => tagArrival(socket, 'proxy'));
+    this.server.on('connection', (socket: Socket) => {
+      tagArrival(socket, 'proxy');
+      // Every client socket, also those CONNECT took from the HTTP parser: close() ends them all.
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     this.server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onConnect(req, socket, head));
     this.server.on('clientError', (_err, socket: Duplex) => refuse(socket, 400, 'a malformed request; send CONNECT payjs.cn:443 HTTP/1.1 or an absolute-form http:// request'));
   }
@@ -168,7 +174,7 @@ export class InterceptionProxy {
   }
 
   close(): Promise<void> {
-    for (const s of this.tunnels) s.destroy();
+    for (const s of [...this.tunnels, ...this.sockets]) s.destroy();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

@@ -86,7 +86,9 @@ const rows = [];
 for (const connections of CONNECTIONS) {
   const pooled = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, mode] of Object.entries(modes)) {
+    // Each round starts with another mode, so that none always runs first (or last) in a round.
+    const order = Object.entries(modes);
+    for (const [name, mode] of [...order.slice(round % order.length), ...order.slice(0, round % order.length)]) {
       const d = mode.make(connections);
       await loop(mode.url, d, connections, 0.5); // warm: connections open, leaf cached
       pooled[name].push(...(await loop(mode.url, d, connections, DURATION)));
