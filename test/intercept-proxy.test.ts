@@ -255,7 +255,7 @@ describe('other hosts through the proxy', () => {
 });
 
 describe('stopping', () => {
-  it('close() ends the connections kept alive through the proxy instead of waiting for them', async () => {
+  it('close() ends the connections held through the proxy (kept-alive, tunnels) instead of waiting for them', async () => {
     const sandbox = await startSandbox({ proxyPort: 0 });
     const { HttpsProxyAgent } = await import('https-proxy-agent');
     const https = await import('node:https');
@@ -266,10 +266,14 @@ describe('stopping', () => {
         res.on('end', resolve);
       }).on('error', reject),
     );
-    const tunnel = connectThrough(sandbox.proxyUrl!, '127.0.0.1:' + new URL(sandbox.url).port);
-    await tunnel; // an idle tunnel too
+    // An idle tunnel to a server that never closes on its own: close() must not wait for it.
+    const holder = createTcpServer(() => undefined);
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const tunnel = await connectThrough(sandbox.proxyUrl!, `127.0.0.1:${(holder.address() as { port: number }).port}`);
+    const tunnelClosed = new Promise((resolve) => tunnel.socket.once('close', resolve));
     await sandbox.close(); // the test's own timeout is the failure
+    await tunnelClosed;
     agent.destroy();
-    (await tunnel).socket.destroy();
+    holder.close();
   });
 });
