@@ -66,6 +66,7 @@ export class Interception {
   /** Starts what was asked for, beside the sandbox's own server. */
   async start(server: Server, handler: RequestListener): Promise<void> {
     const { proxyPort, httpsPort, host, log, handshakeTimeoutMs } = this.options;
+    if (proxyPort !== undefined || httpsPort !== undefined) await this.ca.warm();
     if (proxyPort !== undefined) {
       const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
       const refuse = this.options.proxyRefuseOthers || (!loopback && !this.options.proxyAllowOthers);

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { constants, createPrivateKey, generateKeyPair, generateKeyPairSync, privateEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,12 +25,30 @@ export interface KeyPair {
   key: string;
 }
 
-const rsaKey = () => {
-  // node:crypto makes the key (native, ~50 ms); forge only assembles and signs the certificates.
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString());
+/** An RSA key made by node:crypto (native, ~50 ms), in both forms: forge's, to put its public half
+ * in a certificate, and node's, to sign with. */
+interface RsaKey {
+  forge: forge.pki.rsa.PrivateKey;
+  node: KeyObject;
+  pem: string;
+}
+const rsaKey = (pem?: string): RsaKey => {
+  const node = pem ? createPrivateKey(pem) : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const text = node.export({ type: 'pkcs1', format: 'pem' }).toString();
+  return { forge: forge.pki.privateKeyFromPem(text), node, pem: text };
 };
-const publicOf = (key: forge.pki.rsa.PrivateKey) => forge.pki.setRsaPublicKey(key.n, key.e);
+/** DER prefix of a PKCS#1 v1.5 DigestInfo for SHA-256 (RFC 8017 §9.2, note 1). */
+const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+/** Signs a certificate with node:crypto rather than forge's JavaScript RSA (~100× faster): forge
+ * hashes the TBSCertificate, node pads the DigestInfo and does the private-key operation. */
+function signWith(cert: forge.pki.Certificate, key: RsaKey): void {
+  const signer = {
+    sign: (md: forge.md.MessageDigest) =>
+      privateEncrypt({ key: key.node, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([SHA256_DIGEST_INFO, Buffer.from(md.digest().getBytes(), 'binary')])).toString('binary'),
+  };
+  cert.sign(signer as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+}
+const publicOf = (key: RsaKey) => forge.pki.setRsaPublicKey(key.forge.n, key.forge.e);
 /** A positive serial number (the top bit clear), 16 random bytes. */
 const serial = () => `0${randomBytes(16).toString('hex').slice(1)}`;
 const isIp = (name: string) => /^[\d.]+$/.test(name) || name.includes(':');
@@ -45,9 +63,9 @@ export class CertificateAuthority {
   readonly certPem: string;
   readonly bundleFile: string;
   private readonly caCert: forge.pki.Certificate;
-  private readonly caKey: forge.pki.rsa.PrivateKey;
+  private readonly caKey: RsaKey;
   /** One key for every leaf of this process: a key per host would cost a keygen per handshake. */
-  private leafKey?: forge.pki.rsa.PrivateKey;
+  private leafKey?: RsaKey;
   private readonly leaves = new Map<string, { pair: KeyPair; context: SecureContext }>();
 
   private constructor(
@@ -60,7 +78,7 @@ export class CertificateAuthority {
     if (existsSync(this.certFile) && existsSync(keyFile)) {
       this.certPem = readFileSync(this.certFile, 'utf8');
       this.caCert = forge.pki.certificateFromPem(this.certPem);
-      this.caKey = forge.pki.privateKeyFromPem(readFileSync(keyFile, 'utf8'));
+      this.caKey = rsaKey(readFileSync(keyFile, 'utf8'));
       if (!existsSync(this.bundleFile)) this.writeBundle();
       return;
     }
@@ -82,11 +100,11 @@ export class CertificateAuthority {
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
       { name: 'subjectKeyIdentifier' },
     ]);
-    cert.sign(this.caKey, forge.md.sha256.create());
+    signWith(cert, this.caKey);
     this.certPem = forge.pki.certificateToPem(cert);
     mkdirSync(dir, { recursive: true });
     // The key first, owner-only from its creation, then the certificate that names it.
-    writeFileSync(keyFile, forge.pki.privateKeyToPem(this.caKey), { mode: 0o600 });
+    writeFileSync(keyFile, this.caKey.pem, { mode: 0o600 });
     chmodSync(keyFile, 0o600);
     writeFileSync(this.certFile, this.certPem);
     this.writeBundle();
@@ -104,6 +122,14 @@ export class CertificateAuthority {
   /** A CA of its own in a fresh temporary directory, removed by `dispose()` (`--memory`). */
   static temporary(): CertificateAuthority {
     return new CertificateAuthority(mkdtempSync(join(tmpdir(), 'payjs-sandbox-ca-')), true);
+  }
+
+  /** Makes the leaves' key on the thread pool, so that the first handshake does not wait for an
+   * RSA key generation on the event loop (~50–500 ms); `leaf()` makes it itself when not warmed. */
+  async warm(): Promise<void> {
+    if (this.leafKey) return;
+    const node = await new Promise<KeyObject>((resolve, reject) => generateKeyPair('rsa', { modulusLength: 2048 }, (err, _pub, key) => (err ? reject(err) : resolve(key))));
+    this.leafKey ??= rsaKey(node.export({ type: 'pkcs1', format: 'pem' }).toString());
   }
 
   /** A leaf certificate for these names (DNS names or IP addresses), signed by the CA; cached. */
@@ -144,8 +170,8 @@ export class CertificateAuthority {
       { name: 'subjectKeyIdentifier' },
       { name: 'authorityKeyIdentifier', keyIdentifier: this.caCert.generateSubjectKeyIdentifier().getBytes() },
     ]);
-    cert.sign(this.caKey, forge.md.sha256.create());
-    return { cert: forge.pki.certificateToPem(cert) + this.certPem, key: forge.pki.privateKeyToPem(this.leafKey) };
+    signWith(cert, this.caKey);
+    return { cert: forge.pki.certificateToPem(cert) + this.certPem, key: this.leafKey.pem };
   }
 
   /** Removes a temporary CA's directory; a kept one stays. */
