@@ -81,6 +81,21 @@ describe('the interception proxy, with real curl', () => {
     await expect.poll(() => lines.join('\n')).toMatch(/the client at 127\.0\.0\.1:\d+ does not trust the sandbox CA: set .*payjs-sandbox-ca\.pem — see `payjs-sandbox env`/);
   });
 
+  it('a Node client that does not trust the CA hangs up without an alert: the sandbox still logs the fix, for the proxy and the TLS listener', async () => {
+    lines.length = 0;
+    const { HttpsProxyAgent } = await import('https-proxy-agent');
+    const https = await import('node:https');
+    const get = (url: string, agent?: import('node:http').Agent) =>
+      new Promise<string>((resolve) => https.get(url, { agent }, () => resolve('answered')).on('error', (e: Error & { code?: string }) => resolve(e.code ?? e.message)));
+    const agent = new HttpsProxyAgent(sandbox.proxyUrl!);
+    expect(await get('https://payjs.cn/api/check', agent)).toBe('SELF_SIGNED_CERT_IN_CHAIN');
+    agent.destroy();
+    expect(await get(`${sandbox.httpsUrl}/api/check`)).toBe('SELF_SIGNED_CERT_IN_CHAIN');
+    const hint = /the client at 127\.0\.0\.1:\d+ hung up during the TLS handshake, after it was shown the sandbox's certificate: it does not trust the sandbox CA .*: set NODE_EXTRA_CA_CERTS=\S+payjs-sandbox-ca\.pem/;
+    await expect.poll(() => lines.find((l) => l.startsWith('proxy (payjs.cn): '))).toMatch(hint);
+    await expect.poll(() => lines.find((l) => l.startsWith('TLS listener: '))).toMatch(hint);
+  });
+
   it('the TLS listener serves payjs.cn mapped to it (curl --resolve), and says it came by the TLS listener', async () => {
     const port = new URL(sandbox.httpsUrl!).port;
     const res = await curl(['--resolve', `payjs.cn:${port}:127.0.0.1`, '--cacert', sandbox.ca.certFile, `https://payjs.cn:${port}/api/native`, '-d', nativeForm()]);

@@ -56,9 +56,10 @@ describe('hostile clients of the proxy: clear answers, nothing stuck, nothing cr
     const { text, open } = await raw(sandbox.proxyUrl!, Buffer.concat([Buffer.from('CONNECT payjs.cn:443 HTTP/1.1\r\n\r\n'), Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 1, 2, 3, 4, 5])]));
     expect(open).toBe(false);
     expect(text).toMatch(/^HTTP\/1\.1 200 Connection Established/);
-    expect(lines.join('\n')).toMatch(/did not finish its TLS handshake for payjs\.cn in time; dropped/);
+    expect(lines.join('\n')).toMatch(/proxy \(payjs\.cn\): the client at 127\.0\.0\.1:\d+ did not finish its TLS handshake in time; dropped/);
     const tls = await raw(sandbox.httpsUrl!.replace('https:', 'http:'), Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 1, 2, 3]));
     expect(tls.open).toBe(false);
+    expect(lines.join('\n')).toMatch(/TLS listener: the client at 127\.0\.0\.1:\d+ did not finish its TLS handshake in time; dropped/);
   });
 
   it('bytes that are not TLS after CONNECT end that connection, logged, and the proxy serves on', async () => {

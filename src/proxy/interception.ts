@@ -1,5 +1,5 @@
 import type { RequestListener, Server } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
+import type { Server as NetServer } from 'node:net';
 import { dirname } from 'node:path';
 import { CertificateAuthority } from '../tls/authority.js';
 import { InterceptionProxy } from './proxy.js';
@@ -46,7 +46,8 @@ export class Interception {
   private others?: 'tunnel' | 'refuse';
   private authority?: CertificateAuthority;
   private proxy?: InterceptionProxy;
-  private tls?: HttpsServer;
+  private tls?: NetServer;
+  private readonly tlsSockets = new Set<import('node:net').Socket>();
 
   constructor(
     private readonly options: InterceptionOptions & { db?: string; host: string; log: (line: string) => void },
@@ -87,7 +88,11 @@ export class Interception {
       this.proxyUrl = `http://${urlHost(host)}:${port}`;
     }
     if (httpsPort !== undefined) {
-      this.tls = createTlsListener({ handler, ca: this.ca, hosts: this.hosts, handshakeTimeoutMs, log });
+      this.tls = createTlsListener({ server, ca: this.ca, hosts: this.hosts, handshakeTimeoutMs, log });
+      this.tls.on('connection', (socket) => {
+        this.tlsSockets.add(socket);
+        socket.once('close', () => this.tlsSockets.delete(socket));
+      });
       const tls = this.tls;
       await new Promise<void>((resolve, reject) => {
         tls.once('error', reject);
@@ -103,7 +108,7 @@ export class Interception {
     if (tls) {
       await new Promise<void>((resolve) => {
         tls.close(() => resolve());
-        tls.closeAllConnections();
+        for (const socket of this.tlsSockets) socket.destroy();
       });
     }
     this.authority?.dispose();

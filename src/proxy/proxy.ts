@@ -1,10 +1,9 @@
 import { createServer, request as httpRequest, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { connect, isIP, type Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { CertificateAuthority } from '../tls/authority.js';
 import { tagArrival } from '../http/arrival.js';
-import { handshakeFailure, limitHandshake, remoteOf } from './handshake.js';
+import { serveTls } from './handshake.js';
 
 export interface ProxyOptions {
   /** The sandbox's own HTTP server: decrypted PAYJS connections are handed to it, so that the
@@ -84,20 +83,9 @@ export class InterceptionProxy {
 
   /** TLS with a leaf for `host`; the decrypted stream goes to the sandbox's server. */
   private terminate(socket: Socket, host: string, head: Buffer): void {
-    const { ca, log } = this.options;
-    const remote = remoteOf(socket);
+    const { ca, server, log, handshakeTimeoutMs } = this.options;
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length) socket.unshift(head);
-    const tls = new TLSSocket(socket, { isServer: true, secureContext: ca.context([host]), ALPNProtocols: ['http/1.1'] });
-    let secure = false;
-    tls.once('secure', () => (secure = true));
-    tls.on('error', (err) => {
-      if (!secure) log(`proxy: ${handshakeFailure(remote, err, ca.certFile)}`);
-      tls.destroy();
-    });
-    limitHandshake(tls, this.options.handshakeTimeoutMs, () => log(`proxy: the client at ${remote} did not finish its TLS handshake for ${host} in time; dropped`));
-    tagArrival(tls, 'proxy');
-    this.options.server.emit('connection', tls);
+    serveTls({ socket, head, context: ca.context([host]), server, via: 'proxy', label: `proxy (${host})`, caFile: ca.certFile, timeoutMs: handshakeTimeoutMs, log });
   }
 
   /** CONNECT payjs.cn:80: plain HTTP inside the tunnel, served by the sandbox's server. */
