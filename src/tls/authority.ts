@@ -13,6 +13,8 @@ export const CA_KEY_FILE = 'payjs-sandbox-ca-key.pem';
 export const CA_BUNDLE_FILE = 'payjs-sandbox-ca-bundle.pem';
 
 const DAY = 86_400_000;
+// Validity is in real time, not the sandbox clock: clients check certificates against their own
+// clock, and a sandbox advanced by days must not hand out certificates they refuse.
 /** Root validity: long, since the point is to trust it once. */
 const ROOT_DAYS = 3650;
 /** Leaf validity: browsers and Apple's TLS stack refuse server certificates valid longer than
