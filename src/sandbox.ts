@@ -16,8 +16,10 @@ import type { Order } from './core/order.js';
 import type { Random } from './core/ids.js';
 import type { Rule, RuleInput } from './core/scenarios.js';
 import { openStore } from './store/store.js';
+import { Interception, type InterceptionInfo, type InterceptionOptions } from './proxy/interception.js';
 
-export interface SandboxOptions {
+/** Besides these, the interception of payjs.cn: `proxyPort`, `httpsPort`, `interceptHosts`, `caDir`, … (src/proxy/interception.ts). */
+export interface SandboxOptions extends InterceptionOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -104,6 +106,14 @@ export interface Sandbox {
   restore(snapshot: Snapshot): Promise<void>;
   /** Adds a merchant for good. */
   addMerchant(merchant: Merchant): Promise<Merchant>;
+  /** The interception proxy (`proxyPort`): set it as HTTPS_PROXY for code that hard-codes https://payjs.cn. */
+  readonly proxyUrl?: string;
+  /** The TLS listener (`httpsPort`), for setups that map payjs.cn to the sandbox. */
+  readonly httpsUrl?: string;
+  /** The sandbox CA (made on first use): its certificate file and PEM, for clients to trust. */
+  readonly ca: { readonly certFile: string; readonly pem: string };
+  /** What intercepts payjs.cn here (the proxy, the TLS listener, the hosts, the CA file). */
+  interception(): InterceptionInfo;
   /** Stops listening and writes everything to disk. */
   close(): Promise<void>;
 }
@@ -159,9 +169,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? '127.0.0.1';
   const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
   const allowedHosts = [host, ...(options.allowedHosts ?? [])];
-  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, controlToken, allowedHosts, url: () => url, log });
+  const interception = new Interception({ ...options, db: store.file, host, log });
+  const interceptionView = { caPem: () => interception.ca.certPem, info: (u: string) => interception.info(u) };
+  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
+  const handler = app.callback();
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
-  const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.callback());
+  const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, handler);
   const shutdown = async () => {
     clock.stop();
     await clock.settle(); // attempts in flight finish and are recorded
@@ -178,6 +191,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const port = (server.address() as AddressInfo).port;
   url = `http://${hostForUrl(host)}:${port}`;
   store.listening(url);
+  await interception.start(server, handler).catch(async (err) => {
+    await interception.close();
+    await new Promise((resolve) => server.close(resolve));
+    await shutdown();
+    throw err;
+  });
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -188,6 +207,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     db: store.file,
     controlToken,
+    proxyUrl: interception.proxyUrl,
+    httpsUrl: interception.httpsUrl,
+    get ca() {
+      return { certFile: interception.ca.certFile, pem: interception.ca.certPem };
+    },
+    interception: () => interception.info(url),
     clock,
     pay: (id, payer) => gateway.pay(id, payer),
     order: (id) => gateway.order(id),
@@ -203,6 +228,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     reset: (filter) => admin.reset(filter),
     close: () =>
       (closing ??= (async () => {
+        await interception.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -151,6 +151,11 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     expect((await press({ extraData: '{' })).status).toBe(400);
   });
 
+  it('serves the CA certificate and what intercepts payjs.cn', async () => {
+    expect(await status('GET', '/ca.pem')).toBe(200);
+    expect(((await ctl('GET', '/interception')).body as { hosts: string[] }).hosts).toEqual(['payjs.cn', 'www.payjs.cn']);
+  });
+
   it('resets one merchant, then everything', async () => {
     expect((await ctl('POST', `/reset?mchid=${MCHID}`)).body).toEqual({ reset: { mchid: MCHID } });
     expect((await ctl('POST', '/reset')).body).toEqual({ reset: 'everything' });

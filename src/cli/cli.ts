@@ -5,6 +5,7 @@ import { checkMerchant, parseMerchantSpec, type Merchant } from '../core/merchan
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js';
 import { DatabaseRefused } from '../store/refusal.js';
 import { runDoctor } from './doctor.js';
+import { runEnv } from './env.js';
 
 export const DEFAULT_DB_FILE = 'payjs-sandbox.db.json';
 
@@ -12,6 +13,7 @@ export const HELP = `payjs-sandbox: a local sandbox of the PAYJS payment gateway
 
 Usage: payjs-sandbox [options]
        payjs-sandbox doctor <dir>   check a mini-program's PAYJS return handling (see the README)
+       payjs-sandbox env [--shell]  what to set so that code hard-coding https://payjs.cn reaches the sandbox
 
 Options:
   --port N                 port to listen on (env PORT; default 3000; 0 picks a free one)
@@ -32,6 +34,16 @@ Options:
                            (env PAYJS_SANDBOX_TOKEN; default: a random one, printed)
   --allowed-host NAME      another Host name the control API and dashboard answer to, besides
                            localhost, 127.0.0.1, [::1] and --host (repeatable)
+
+Intercepting https://payjs.cn (README, "Testing code that hard-codes https://payjs.cn"):
+  --proxy-port N           an HTTPS proxy (set it as HTTPS_PROXY) that serves payjs.cn and www.payjs.cn
+                           from this sandbox, with certificates of the sandbox CA; other hosts are
+                           tunnelled untouched (env PAYJS_SANDBOX_PROXY_PORT; 0 picks a free port)
+  --https-port N           also serve the sandbox over TLS, for payjs.cn mapped here (/etc/hosts, …)
+  --intercept-host NAME    intercept a PAYJS-compatible host too (repeatable)
+  --proxy-refuse-others    refuse (403) every host but the intercepted ones instead of tunnelling it
+  --proxy-allow-others     tunnel other hosts even off loopback (by default --host 0.0.0.0 refuses them)
+  --ca-dir DIR             where the CA is kept (default: beside the db; with --memory a temporary one)
   -h, --help               show this help
   -v, --version            show the version
 
@@ -68,6 +80,12 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       seed: { type: 'string' },
       'notify-allow': { type: 'string' },
       'control-token': { type: 'string' },
+      'proxy-port': { type: 'string' },
+      'https-port': { type: 'string' },
+      'intercept-host': { type: 'string', multiple: true },
+      'proxy-refuse-others': { type: 'boolean' },
+      'proxy-allow-others': { type: 'boolean' },
+      'ca-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -75,9 +93,10 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   if (values.help) return { kind: 'help', options: {} };
   if (values.version) return { kind: 'version', options: {} };
   if (values.memory && values.db) throw new Error('--db and --memory exclude each other: choose one');
-  const portText = values.port ?? env.PORT ?? '3000';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not "${portText}"`);
+  const port = portNumber('--port', values.port ?? env.PORT ?? '3000')!;
+  const proxyPort = portNumber('--proxy-port', values['proxy-port'] ?? env.PAYJS_SANDBOX_PROXY_PORT);
+  const httpsPort = portNumber('--https-port', values['https-port']);
+  if (values['proxy-refuse-others'] && values['proxy-allow-others']) throw new Error('--proxy-refuse-others and --proxy-allow-others exclude each other: choose one');
   const merchants: Merchant[] = [];
   for (const spec of (env.PAYJS_SANDBOX_MERCHANTS ?? '').split(',').filter(Boolean)) merchants.push(parseMerchantSpec(spec.trim()));
   if (values['merchants-file']) merchants.push(...readMerchantsFile(values['merchants-file']));
@@ -98,9 +117,23 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       repair: values.repair ?? false,
       fsync: values.fsync ?? false,
       allowedHosts: values['allowed-host'],
+      proxyPort,
+      httpsPort,
+      interceptHosts: values['intercept-host'],
+      proxyRefuseOthers: values['proxy-refuse-others'] ?? false,
+      proxyAllowOthers: values['proxy-allow-others'] ?? false,
+      caDir: values['ca-dir'] ? resolve(values['ca-dir']) : undefined,
     },
     seed: values.seed,
   };
+}
+
+/** A port from its text (undefined stays undefined); throws naming the flag. */
+function portNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`${flag} must be a number from 0 to 65535, not "${text}"`);
+  return port;
 }
 
 /** A merchants file: a JSON array of `{ mchid, key, name?, phone?, jsapi_path?, doudou? }`. */
@@ -127,8 +160,20 @@ export function banner(sandbox: Sandbox, version: string): string {
     `  dashboard        ${sandbox.url}/${sandbox.controlToken ? `?token=${sandbox.controlToken}` : ''}`,
     ...(sandbox.controlToken ? [`  control token    ${sandbox.controlToken}   (X-Sandbox-Token header; the PAYJS API and pay pages stay open)`] : []),
     `  mark paid        POST ${sandbox.url}/__sandbox/orders/{payjs_order_id}/pay`,
+    ...interceptionLines(sandbox),
     '  stop             Ctrl-C',
   ].join('\n');
+}
+
+/** The banner's lines for the proxy and the TLS listener, when they run. */
+function interceptionLines(sandbox: Sandbox): string[] {
+  if (!sandbox.proxyUrl && !sandbox.httpsUrl) return [];
+  const info = sandbox.interception();
+  return [
+    ...(sandbox.proxyUrl ? [`  HTTPS proxy      ${sandbox.proxyUrl}   (serves ${info.hosts.join(', ')}; other hosts ${info.others === 'refuse' ? 'refused' : 'tunnelled untouched'})`] : []),
+    ...(sandbox.httpsUrl ? [`  TLS listener     ${sandbox.httpsUrl}   (certificate for ${info.hosts.join(', ')}, localhost)`] : []),
+    `  sandbox CA       ${info.caFile}   (trust it; what to set per stack: payjs-sandbox env${sandbox.port === 3000 ? '' : ` --url ${sandbox.url}`})`,
+  ];
 }
 
 export function packageVersion(): string {
@@ -138,6 +183,7 @@ export function packageVersion(): string {
 /** Runs the CLI: returns the exit code for help/errors, or keeps running until a signal. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out = console.log, err = console.error): Promise<number | Sandbox> {
   if (argv[0] === 'doctor') return runDoctor(argv.slice(1), out, err);
+  if (argv[0] === 'env') return runEnv(argv.slice(1), env, out, err);
   let command: CliCommand;
   try {
     command = parseCli(argv, env);

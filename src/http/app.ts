@@ -6,6 +6,7 @@ import type { ScenarioBook } from '../app/scenario-book.js';
 import type { RequestJournal } from '../app/call-log.js';
 import type { Admin } from '../app/admin.js';
 import type { EventHub } from '../app/event-hub.js';
+import type { InterceptionInfo } from '../proxy/interception.js';
 import { PayjsError } from '../core/errors.js';
 import { API_ENDPOINTS, apiRoutes } from './routes/api.js';
 import { controlRoutes } from './routes/control/index.js';
@@ -31,6 +32,8 @@ export interface AppOptions {
   /** The sandbox's own URL, for links when a request carries no Host header. */
   url: () => string;
   log: (line: string) => void;
+  /** The CA and what intercepts payjs.cn (src/proxy/interception.ts). */
+  interception: { caPem(): string; info(url: string): InterceptionInfo };
 }
 
 /** The HTTP app: the PAYJS surface at /api/*, the pay pages, and the control API at /__sandbox/. */

@@ -117,6 +117,8 @@ const RecordedCall = exact({
   path: str(),
   endpoint: str('native, check, …'),
   transport: str('how the parameters came', { enum: ['query', 'form', 'json', 'multipart'] }),
+  'via?': str('how the call reached the sandbox', { enum: ['direct', 'proxy', 'tls', 'interceptor'] }),
+  'host?': str('the Host the client named (payjs.cn when unmodified code reached the sandbox)'),
   params: mapOf(anything(), 'query ∪ body, the body winning'),
   'mchid?': str(),
   'payjs_order_id?': str(),

@@ -119,6 +119,8 @@ export const en: DashboardText = {
     verdicts: { valid: 'valid', invalid: 'invalid', missing: 'missing', unchecked: 'unchecked' },
     at: 'Time',
     transport: 'Transport',
+    via: 'How the call arrived',
+    vias: { direct: 'direct', proxy: 'via the proxy', tls: 'TLS listener', interceptor: 'Node interceptor' },
     answer: 'Answer',
     params: 'Parameters',
     refused: 'refused',

@@ -123,6 +123,8 @@ const zh = {
     verdicts: { valid: '正确', invalid: '错误', missing: '缺失', unchecked: '未校验' } as Record<string, string>,
     at: '时间',
     transport: '方式',
+    via: '请求到达方式',
+    vias: { direct: '直连', proxy: '经代理', tls: 'TLS 监听', interceptor: 'Node 拦截器' } as Record<string, string>,
     answer: '应答',
     params: '参数',
     refused: '拒绝',
