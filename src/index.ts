@@ -1,5 +1,6 @@
 /** The public surface of payjs-sandbox. */
 export { startSandbox, type Sandbox, type SandboxOptions } from './sandbox.js';
+export { DatabaseRefused } from './store/refusal.js';
 export { sign, verify, canonicalString, diagnose, type Params, type ParamValue, type SignDiagnosis } from './core/sign.js';
 export { DEFAULT_MERCHANT, type Merchant } from './core/merchant.js';
 export type { Order, OrderStatus, Channel } from './core/order.js';

@@ -22,8 +22,10 @@ import type { ConformanceReport } from './notify/conformance.js';
 import { readScenarioFile } from './app/scenario-files.js';
 import type { ScenarioFile } from './app/scenario-inputs.js';
 import type { NotifyJob } from './core/notify.js';
+import { Interception, type InterceptionInfo, type InterceptionOptions } from './proxy/interception.js';
 
-export interface SandboxOptions {
+/** Besides these, the interception of payjs.cn: `proxyPort`, `httpsPort`, `interceptHosts`, `caDir`, … (src/proxy/interception.ts). */
+export interface SandboxOptions extends InterceptionOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -51,6 +53,9 @@ export interface SandboxOptions {
   notifyAllow?: string[];
   /** How many API calls the request journal keeps (default 10,000; the oldest go first). */
   journalLimit?: number;
+  /** Host names the control API and the dashboard answer to besides localhost, IP addresses and
+   * `host` (a guard against DNS rebinding); the PAYJS API and pay pages answer any Host. */
+  allowedHosts?: string[];
   /** The control token required when `host` is not loopback (default: a random one). */
   controlToken?: string;
   /** Journal size that triggers a rewrite of the lowdb document. */
@@ -59,6 +64,12 @@ export interface SandboxOptions {
   scenarios?: string[];
   /** The conformance battery's deadline for an answer (default PAYJS's 3 s). */
   conformanceDeadlineMs?: number;
+  /** Keep a damaged database file aside and start from what is valid; without it a damaged file
+   * is refused as it is (default false). */
+  repair?: boolean;
+  /** fsync each group commit of the journal before answering: acknowledged changes then also
+   * survive a power loss or kernel crash (default false: they survive kill -9). */
+  fsync?: boolean;
   /** The request log and warnings; silent by default. */
   log?: (line: string) => void;
 }
@@ -113,6 +124,14 @@ export interface Sandbox {
   restore(snapshot: Snapshot): Promise<void>;
   /** Adds a merchant for good. */
   addMerchant(merchant: Merchant): Promise<Merchant>;
+  /** The interception proxy (`proxyPort`): set it as HTTPS_PROXY for code that hard-codes https://payjs.cn. */
+  readonly proxyUrl?: string;
+  /** The TLS listener (`httpsPort`), for setups that map payjs.cn to the sandbox. */
+  readonly httpsUrl?: string;
+  /** The sandbox CA (made on first use): its certificate file and PEM, for clients to trust. */
+  readonly ca: { readonly certFile: string; readonly pem: string };
+  /** What intercepts payjs.cn here (the proxy, the TLS listener, the hosts, the CA file). */
+  interception(): InterceptionInfo;
   /** Stops listening and writes everything to disk. */
   close(): Promise<void>;
 }
@@ -134,7 +153,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const merchantList = [DEFAULT_MERCHANT, ...(options.merchants ?? []).map((m, i) => (typeof m === 'string' ? parseMerchantSpec(m) : checkMerchant(m, `#${i + 1}`)))];
   const merchants = new Merchants(merchantList);
   const clock = options.clock ?? new SandboxClock();
-  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, warn: log });
+  // Refuses (DatabaseRefused) a database held by another process, a directory, a file that is
+  // not a sandbox document, or a damaged one unless `repair`.
+  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, warn: log, repair: options.repair, fsync: options.fsync });
   // The sandbox's own clock keeps what tests advanced across restarts, so that it never stands
   // behind the orders and notify ladders of an earlier run; a clock handed in is the caller's.
   if (!options.clock) {
@@ -162,13 +183,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let url = '';
   const journal = new RequestJournal(options.journalLimit);
   journal.onCall((call) => events.emit({ type: 'call', call }));
-  const admin = new Admin({ store, gateway, notifier, scenarios, journal, events });
+  const admin = new Admin({ store, gateway, notifier, scenarios, journal, events, clock });
   const host = options.host ?? '127.0.0.1';
   const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
   const conformance = new ConformanceRuns({ gateway, clock, deadlineMs: options.conformanceDeadlineMs });
-  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, conformance, controlToken, url: () => url, log });
+  const allowedHosts = [host, ...(options.allowedHosts ?? [])];
+  const interception = new Interception({ ...options, db: store.file, host, log });
+  const interceptionView = { caPem: () => interception.ca.certPem, info: (u: string) => interception.info(u) };
+  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, conformance, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
+  const handler = app.callback();
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
-  const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.callback());
+  const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, handler);
   const shutdown = async () => {
     clock.stop();
     await clock.settle(); // attempts in flight finish and are recorded
@@ -191,6 +216,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   const port = (server.address() as AddressInfo).port;
   url = `http://${hostForUrl(host)}:${port}`;
+  store.listening(url);
+  await interception.start(server, handler).catch(async (err) => {
+    await interception.close();
+    await new Promise((resolve) => server.close(resolve));
+    await shutdown();
+    throw err;
+  });
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -201,6 +233,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     db: store.file,
     controlToken,
+    proxyUrl: interception.proxyUrl,
+    httpsUrl: interception.httpsUrl,
+    get ca() {
+      return { certFile: interception.ca.certFile, pem: interception.ca.certPem };
+    },
+    interception: () => interception.info(url),
     clock,
     pay: (id, payer) => gateway.pay(id, payer),
     order: (id) => gateway.order(id),
@@ -222,6 +260,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     reset: (filter) => admin.reset(filter),
     close: () =>
       (closing ??= (async () => {
+        await interception.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -57,7 +57,7 @@ describe('orders through the control API', () => {
   it('refuses what the state table refuses, and unknown actions', async () => {
     const id = await nativeOrder(sandbox.url);
     expect(await control('POST', `/orders/${id}/refund`)).toMatchObject({ status: 409, body: { error: 'ORDER_UNPAID' } });
-    expect(await control('POST', `/orders/${id}/explode`)).toMatchObject({ status: 404, body: { message: expect.stringMatching(/pay, fail, cancel/) } });
+    expect(await control('POST', `/orders/${id}/explode`)).toMatchObject({ status: 404, body: { message: expect.stringMatching(/pay, tap, fail, cancel/) } });
     expect(await control('POST', '/orders/nope/pay')).toMatchObject({ status: 404, body: { error: 'ORDER_NOT_FOUND' } });
   });
 });

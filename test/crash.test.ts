@@ -1,16 +1,13 @@
 /** The CLI as a process: kill -9 under load loses no acknowledged order, SIGTERM writes the
  * document and exits 0, and the command line answers --help, unknown flags and --port 0. */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
 import { sign } from '../src/index.js';
+import { BIN, ROOT, launch, runToEnd, tempDir } from './cli-process.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 const MCHID = '1234567890';
 const KEY = 'TestKey1234567890';
 type Fields = Record<string, string | number>;
@@ -26,57 +23,6 @@ async function post(url: string, params: Fields): Promise<Body> {
   return (await res.json()) as Body;
 }
 
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'payjs-crash-'));
-  dirs.push(d);
-  return d;
-}
-
-beforeAll(() => {
-  if (!existsSync(BIN)) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT });
-}, 120_000);
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Starts `node <args>` and resolves once it prints the banner's first line. */
-function launch(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
-  const child = spawn(process.execPath, args, { cwd: tempDir(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let text = '';
-  return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`no banner within 10 s:\n${text}`)), 10_000);
-    const read = (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = /^payjs-sandbox \S+ listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(text);
-      if (m) clearTimeout(deadline), resolve({ child, url: m[1], output: () => text });
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.once('exit', (code, signal) => (clearTimeout(deadline), reject(new Error(`exited ${code ?? signal} before the banner:\n${text}`))));
-  });
-}
-
-/** Runs the CLI to its end: exit code and what it printed. */
-async function runToEnd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: tempDir(), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
 
 type State = 'unpaid' | 'paid' | 'refunded';
 interface Tracked {

@@ -61,7 +61,7 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
 
   // For each action: an order it takes, and one it refuses (reverse takes every order).
   const CASES: Record<string, [() => Promise<string>, (() => Promise<string>) | null]> = {
-    pay: [unpaid, closed], fail: [unpaid, paid], cancel: [unpaid, paid], close: [unpaid, paid],
+    pay: [unpaid, closed], tap: [unpaid, closed], fail: [unpaid, paid], cancel: [unpaid, paid], close: [unpaid, paid],
     refund: [paid, unpaid], reverse: [paid, null], expire: [unpaid, paid],
   };
   it.each([...CONTROL_ACTIONS])('POST /orders/{id}/%s: 200, 404, and 409 where the order cannot take it', async (action) => {
@@ -88,6 +88,7 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     expect(await status('GET', '/clock')).toBe(200);
     expect(await status('POST', '/clock/advance', { seconds: 15 })).toBe(200);
     expect(await status('POST', '/clock/advance', { seconds: -1 })).toBe(400);
+    expect(await status('POST', '/clock/reset')).toBe(200);
   });
 
   it('adds, lists and removes scenario rules', async () => {
@@ -180,6 +181,11 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     expect(await status('GET', '/conformance/c999')).toBe(404);
     expect(await status('POST', '/conformance', { url: 'mailto:x' })).toBe(400);
     expect(await status('POST', '/conformance', { url: receiver.url, mchid: 'nobody' })).toBe(404);
+  });
+
+  it('serves the CA certificate and what intercepts payjs.cn', async () => {
+    expect(await status('GET', '/ca.pem')).toBe(200);
+    expect(((await ctl('GET', '/interception')).body as { hosts: string[] }).hosts).toEqual(['payjs.cn', 'www.payjs.cn']);
   });
 
   it('resets one merchant, then everything', async () => {

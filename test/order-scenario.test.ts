@@ -61,6 +61,27 @@ describe('scenario tokens applied to one existing order', () => {
     expect(sandbox.notifications(id).at(-1)!.step).toBe(2);
   });
 
+  it("re-armed, the old ladder's waiting rung sends nothing: late by 60 s replaces late by 30 s", async () => {
+    const id = await order();
+    await sandbox.useOn(id, 'pay=auto,notify=late:30');
+    await sandbox.useOn(id, 'notify=late:60');
+    await sandbox.clock.advance(30);
+    expect(steps(id)).toEqual([]);
+    await sandbox.clock.advance(30);
+    expect(steps(id)).toEqual(['ladder:ok']);
+  });
+
+  it('fail:2 with duplicate:3 loses the first two copies of the first rung, delivers the third, and has none left', async () => {
+    const id = await order();
+    const { notify } = await sandbox.useOn(id, 'pay=auto,notify=fail:2,notify=duplicate:3');
+    expect(notify).toMatchObject({ failing: 2 });
+    await sandbox.clock.settle();
+    expect(steps(id)).toEqual(['ladder:scenario', 'duplicate:scenario', 'duplicate:ok']);
+    expect(sandbox.notifications(id).every((a) => a.step === 0)).toBe(true);
+    const { notify: after } = (await (await fetch(`${sandbox.url}/__sandbox/orders/${id}/notifications`)).json()) as { notify: { failing: number; state: string } };
+    expect(after).toMatchObject({ failing: 0, state: 'delivered' });
+  });
+
   it('stops a pending ladder with notify=never', async () => {
     receiver.reply({ status: 500 });
     const id = await order();

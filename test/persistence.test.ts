@@ -33,8 +33,8 @@ function tempDir(): string {
   return d;
 }
 
-async function start(db?: string, log?: (line: string) => void): Promise<Sandbox> {
-  const s = await startSandbox({ db, log });
+async function start(db?: string, log?: (line: string) => void, repair = false): Promise<Sandbox> {
+  const s = await startSandbox({ db, log, repair });
   running.push(s);
   return s;
 }
@@ -176,7 +176,7 @@ describe('persistence in a lowdb file', () => {
     await after.close();
   });
 
-  it('an unreadable line in the middle of the journal is skipped, kept aside and reported', async () => {
+  it('an unreadable line in the middle of the journal is refused untouched; --repair skips it, keeps a copy and reports', async () => {
     const db = join(tempDir(), 'db.json');
     const s = await start(db);
     const ids = await fourOrders(s);
@@ -185,9 +185,14 @@ describe('persistence in a lowdb file', () => {
     const lines = readFileSync(`${crashed}.journal`, 'utf8').split(/(?<=\n)/);
     const damaged = [...lines.slice(0, 2), '{"s": this is not json\n', ...lines.slice(2)].join('');
     writeFileSync(`${crashed}.journal`, damaged);
+    const before = readdirSync(join(crashed, '..')).sort();
+
+    await expect(start(crashed)).rejects.toThrow(/1 unreadable line\(s\) in .*db\.json\.journal, the first at line 3; nothing was changed\. Start with --repair/);
+    expect(readFileSync(`${crashed}.journal`, 'utf8')).toBe(damaged);
+    expect(readdirSync(join(crashed, '..')).sort()).toEqual(before);
 
     const warnings: string[] = [];
-    const after = await start(crashed, (l) => warnings.push(l));
+    const after = await start(crashed, (l) => warnings.push(l), true);
     expect(await statuses(after, ids)).toEqual(FOUR);
     const kept = filesLike(crashed, '.journal.damaged-');
     expect(kept).toHaveLength(1);
@@ -196,7 +201,7 @@ describe('persistence in a lowdb file', () => {
     await after.close();
   });
 
-  it('a corrupt lowdb document is moved aside, not overwritten, and the journal still counts', async () => {
+  it('a damaged lowdb document is refused with the reason and where; --repair keeps it aside and the journal still counts', async () => {
     const db = join(tempDir(), 'db.json');
     const s = await start(db);
     const ids = await fourOrders(s);
@@ -204,37 +209,36 @@ describe('persistence in a lowdb file', () => {
     await s.close();
     const garbage = '{"version":1,"seq":3,"collections":{"orders":{"2026';
     writeFileSync(crashed, garbage);
+    const before = readdirSync(join(crashed, '..')).sort();
+
+    await expect(start(crashed)).rejects.toThrow(/db\.json is a damaged payjs-sandbox database: .* at line 1, column \d+ \(offset \d+\); nothing was changed\. Start with --repair/);
+    expect(readFileSync(crashed, 'utf8')).toBe(garbage);
+    expect(readdirSync(join(crashed, '..')).sort()).toEqual(before);
 
     const warnings: string[] = [];
-    const after = await start(crashed, (l) => warnings.push(l));
-    const aside = filesLike(crashed, '.corrupt-');
+    const after = await start(crashed, (l) => warnings.push(l), true);
+    const aside = filesLike(crashed, '.damaged-');
     expect(aside).toHaveLength(1);
     expect(readFileSync(join(crashed, '..', aside[0]), 'utf8')).toBe(garbage);
-    expect(warnings.join('\n')).toMatch(/could not be read.*moved to .*corrupt-/);
+    expect(warnings.join('\n')).toMatch(/--repair: .*db\.json is damaged .*kept as .*damaged-/);
     expect(await statuses(after, ids)).toEqual(FOUR);
     await after.close();
     expect(JSON.parse(readFileSync(crashed, 'utf8')).collections.orders[ids[0]].status).toBe('unpaid');
   });
 
-  it('a document that parses but is no sandbox document is kept, not replaced by an empty one', async () => {
-    for (const content of ['null', '{"posts":[{"id":1,"title":"mine"}]}']) {
-      const db = join(tempDir(), 'db.json');
-      writeFileSync(db, content);
-      const warnings: string[] = [];
-      const started = await startSandbox({ db, log: (l) => warnings.push(l) }).then(
-        async (s) => (await s.close(), undefined),
-        (e: Error) => e,
-      );
-      const aside = filesLike(db, '.corrupt-');
-      if (started instanceof Error) {
-        // Refusing to start is fine when it says which file and leaves it as it was.
-        expect(started.message).toContain(db);
-        expect(readFileSync(db, 'utf8')).toBe(content);
-      } else {
-        expect(aside).toHaveLength(1);
-        expect(readFileSync(join(db, '..', aside[0]), 'utf8')).toBe(content);
-        expect(warnings.join('\n')).toContain('corrupt-');
-      }
+  it.each([
+    ['null', 'it is JSON, but not a sandbox document'],
+    ['{"posts":[{"id":1,"title":"mine"}]}', 'it is JSON, but not a sandbox document'],
+    ['{"name": "my-app", "version": "1.0.0"', 'not JSON'],
+    ['# my notes\n', 'not JSON'],
+  ])('a file that is not a sandbox document (%s) is refused and left as it is, even with --repair', async (content, why) => {
+    const dir = tempDir();
+    const db = join(dir, 'db.json');
+    writeFileSync(db, content);
+    for (const repair of [false, true]) {
+      await expect(start(db, undefined, repair)).rejects.toThrow(`is not a payjs-sandbox database (${why}`);
+      expect(readFileSync(db, 'utf8')).toBe(content);
+      expect(readdirSync(dir)).toEqual(['db.json']);
     }
   });
 

@@ -3,6 +3,7 @@ import type { Notifier } from '../notify/notifier.js';
 import type { RequestJournal } from './call-log.js';
 import type { ScenarioBook } from './scenario-book.js';
 import type { Store } from '../store/store.js';
+import type { SandboxClock } from '../clock/clock.js';
 import type { EventHub } from './event-hub.js';
 import { PayjsError } from '../core/errors.js';
 import { checkMerchant, type Merchant } from '../core/merchant.js';
@@ -45,18 +46,20 @@ const STATUS_ACTIONS: Record<string, ControlAction[]> = { unpaid: [], paid: ['pa
 /** The whole-sandbox operations of the control API: reset, snapshot, restore, seed, merchants. */
 export class Admin {
   constructor(
-    private readonly parts: { store: Store; gateway: Gateway; notifier: Notifier; scenarios: ScenarioBook; journal: RequestJournal; events?: EventHub },
+    private readonly parts: { store: Store; gateway: Gateway; notifier: Notifier; scenarios: ScenarioBook; journal: RequestJournal; events?: EventHub; clock?: SandboxClock },
   ) {
     for (const m of parts.store.values<Merchant>(MERCHANTS)) parts.gateway.merchants.add(m);
   }
 
-  /** Forgets every order, notify, rule and recorded call, or those of one merchant. */
+  /** Forgets every order, notify, rule and recorded call, or those of one merchant, with their
+   * clock tasks; a whole reset also puts the clock back to real time. */
   async reset(filter: { mchid?: string } = {}): Promise<void> {
     const { gateway, notifier, scenarios, journal } = this.parts;
     await notifier.reset(filter);
     await gateway.reset(filter);
     await scenarios.clear(filter);
     journal.clear(filter);
+    if (!filter.mchid) this.parts.clock?.rewind();
     this.parts.events?.emit({ type: 'reset' });
   }
 
@@ -75,12 +78,7 @@ export class Admin {
 
   /** Adds a merchant for good (it is kept in the store). */
   async addMerchant(input: unknown): Promise<Merchant> {
-    let merchant: Merchant;
-    try {
-      merchant = checkMerchant((input ?? {}) as Partial<Merchant>, 'in the request');
-    } catch (err) {
-      throw new PayjsError('INVALID_PARAM', ['merchant', (err as Error).message]);
-    }
+    const merchant = this.checkedMerchant(input);
     this.parts.gateway.merchants.add(merchant);
     await this.parts.store.put(MERCHANTS, merchant.mchid, merchant);
     return merchant;
@@ -107,18 +105,47 @@ export class Admin {
       params.sign = sign(params, merchant.key);
       return { channel, params, status: o.status ?? 'unpaid' };
     });
-    for (const { channel, params } of calls) if (gateway.merchants.get(String(params.mchid))) gateway.checkCreate(channel, params);
-    for (const m of seed.merchants ?? []) await this.addMerchant(m);
-    for (const { channel, params } of calls) gateway.checkCreate(channel, params);
+    // All or nothing, merchants included: the seed's merchants are tried in memory for the dry
+    // run, and taken back if any order is refused or a write fails.
+    const merchants = (seed.merchants ?? []).map((m) => this.checkedMerchant(m));
+    const before = merchants.map((m) => [m.mchid, gateway.merchants.get(m.mchid)] as const);
     const created: Order[] = [];
-    for (const { channel, params, status } of calls) {
-      let { order } = await gateway.create(channel, params, base);
-      for (const action of STATUS_ACTIONS[status]) {
-        if (action === 'pay' && order.status === 'paid') continue;
-        order = await gateway.act(order.payjs_order_id, action);
+    try {
+      for (const m of merchants) gateway.merchants.add(m);
+      for (const { channel, params } of calls) gateway.checkCreate(channel, params);
+      for (const m of merchants) await this.parts.store.put(MERCHANTS, m.mchid, m);
+      for (const { channel, params, status } of calls) {
+        let { order } = await gateway.create(channel, params, base);
+        created.push(order);
+        for (const action of STATUS_ACTIONS[status]) {
+          if (action === 'pay' && order.status === 'paid') continue;
+          order = await gateway.act(order.payjs_order_id, action);
+        }
+        created[created.length - 1] = order;
       }
-      created.push(order);
+    } catch (err) {
+      await this.undoSeed(created.map((o) => o.payjs_order_id), before);
+      throw err;
     }
     return created;
+  }
+
+  /** Takes back what a failed seed made: its orders and their notifies, and its merchants. */
+  private async undoSeed(orderIds: string[], merchantsBefore: (readonly [string, Merchant | undefined])[]): Promise<void> {
+    const { store, gateway, notifier } = this.parts;
+    await notifier.forget(orderIds).catch(() => {});
+    await gateway.forget(orderIds).catch(() => {});
+    for (const [mchid, was] of merchantsBefore) {
+      gateway.merchants.restore(mchid, was);
+      await (was ? store.put(MERCHANTS, mchid, was) : store.delete(MERCHANTS, mchid)).catch(() => {});
+    }
+  }
+
+  private checkedMerchant(input: unknown): Merchant {
+    try {
+      return checkMerchant((input ?? {}) as Partial<Merchant>, 'in the request');
+    } catch (err) {
+      throw new PayjsError('INVALID_PARAM', ['merchant', (err as Error).message]);
+    }
   }
 }

@@ -12,6 +12,11 @@ export interface RecordedCall {
   endpoint: string;
   /** How the parameters came: query, form, json or multipart. */
   transport: string;
+  /** How the call reached the sandbox: `direct`, `proxy` (the interception proxy), `tls` (the
+   * TLS listener) or `interceptor` (`payjs-sandbox/intercept` in a Node process). */
+  via?: 'direct' | 'proxy' | 'tls' | 'interceptor';
+  /** The Host the client named (`payjs.cn` when the real code reached the sandbox unmodified). */
+  host?: string;
   params: Record<string, unknown>;
   mchid?: string;
   payjs_order_id?: string;

@@ -21,6 +21,9 @@ export { DEFAULT_PAYER_OPENID } from '../core/new-order.js';
 
 const ORDERS = 'orders';
 const DAY_MS = 86_400_000;
+/** The clock tasks of an order (expiry, delayed payment, scheduled refund) are tagged with this owner. */
+const TASK_PREFIX = 'order:';
+const taskOwner = (payjsOrderId: string) => `${TASK_PREFIX}${payjsOrderId}`;
 
 /** `pay=auto` without seconds pays as soon as the order exists. */
 const isImmediate = (t: Token | undefined) => t !== undefined && t.arg === undefined;
@@ -155,7 +158,8 @@ export class Gateway {
     const order = this.store.get<Order>(ORDERS, payjsOrderId);
     // What is answered from this order must already be durable, even if another request's write
     // of it is still on its way to the journal.
-    if (!order || !isExpired(order, this.clock.now())) return this.store.sync().then(() => order);
+    // Read again after the wait: a write that failed meanwhile was taken back.
+    if (!order || !isExpired(order, this.clock.now())) return this.store.sync().then(() => this.store.get<Order>(ORDERS, payjsOrderId));
     const { order: expired } = transition(order, 'expire', order.expires_at);
     await this.save(expired);
     return expired;
@@ -184,6 +188,7 @@ export class Gateway {
    * the payer's pay/fail/cancel, and close, refund, reverse, expire (now, whatever its expiry). */
   async act(payjsOrderId: string, action: ControlAction): Promise<Order> {
     if (action === 'pay') return this.pay(payjsOrderId);
+    if (action === 'tap') return (await this.payerAction(payjsOrderId, 'pay')).order;
     if (action === 'fail' || action === 'cancel') return (await this.payerAction(payjsOrderId, action)).order;
     const order = await this.order(payjsOrderId);
     if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
@@ -226,8 +231,16 @@ export class Gateway {
     this.reindex();
   }
 
-  /** Rebuilds the indexes and the clock tasks from the store (after a reset or a restore). */
+  /** Forgets the given orders (a refused seed's undo). */
+  async forget(payjsOrderIds: string[]): Promise<void> {
+    await Promise.all(payjsOrderIds.map((id) => this.store.delete(ORDERS, id)));
+    this.reindex();
+  }
+
+  /** Rebuilds the indexes and the clock tasks from the store (after a reset or a restore): the
+   * tasks of orders no longer there are cancelled, the others set once. */
   reindex(): void {
+    this.clock.cancel((owner) => owner.startsWith(TASK_PREFIX));
     this.byCode.clear();
     this.outTradeNos.clear();
     for (const order of this.store.values<Order>(ORDERS)) {
@@ -267,19 +280,20 @@ export class Gateway {
    * after s seconds of sandbox time. Both are clock tasks, set again after a restart. */
   private scheduleUnpaid(order: Order): void {
     const id = order.payjs_order_id;
-    this.clock.at(order.expires_at, () => this.order(id), { kind: 'expire', payjs_order_id: id });
+    const owner = taskOwner(id);
+    this.clock.at(order.expires_at, () => this.order(id), owner, { kind: 'expire', payjs_order_id: id });
     const tokens = this.tokensOf(order);
     const delayed = find(tokens, 'pay=auto')?.arg ?? (order.channel === 'micropay' ? find(tokens, 'micropay=password')?.arg : undefined);
     const expire = find(tokens, 'order=expire');
     if (expire) {
       this.clock.at((order.scenario_at ?? order.created_at) + (expire.arg ?? 0) * 1000, async () => {
         if ((await this.order(id))?.status === 'unpaid') await this.act(id, 'expire');
-      }, { kind: 'expire', payjs_order_id: id });
+      }, owner, { kind: 'expire', payjs_order_id: id });
     }
     if (delayed !== undefined) {
       this.clock.at((order.scenario_at ?? order.created_at) + delayed * 1000, async () => {
         if ((await this.order(id))?.status === 'unpaid') await this.pay(id);
-      }, { kind: 'pay', payjs_order_id: id });
+      }, owner, { kind: 'pay', payjs_order_id: id });
     }
   }
 
@@ -291,7 +305,7 @@ export class Gateway {
     const id = order.payjs_order_id;
     this.clock.at(order.paid_at + (refund.arg ?? 0) * 1000, async () => {
       if ((await this.order(id))?.status === 'paid') await this.act(id, 'refund');
-    }, { kind: 'refund', payjs_order_id: id });
+    }, taskOwner(id), { kind: 'refund', payjs_order_id: id });
   }
 
   private newCode(): string {
@@ -336,6 +350,8 @@ export class Gateway {
     try {
       await this.store.put(ORDERS, order.payjs_order_id, order);
     } catch (err) {
+      // The store took the change back; so do the indexes, for an order that is not there now.
+      if (!this.store.get(ORDERS, order.payjs_order_id)) this.byCode.delete(order.code);
       throw new PayjsError('STORAGE_FAILED', [(err as Error).message]);
     }
     this.options.onOrder?.(order);

@@ -11,6 +11,8 @@ interface Task {
   at: number;
   seq: number;
   run: () => unknown;
+  /** Who set it (`order:<id>`, `notify:<id>`), to cancel it with what it belongs to. */
+  owner?: string;
   label?: TaskLabel;
 }
 
@@ -57,22 +59,48 @@ export class SandboxClock implements Clock {
     return (this.frozenAt ?? Date.now()) + this.offset;
   }
 
-  /** Runs `run` when the clock reaches `at` (at once if it already has). */
-  at(at: number, run: () => unknown, label?: TaskLabel): void {
+  /** Runs `run` when the clock reaches `at` (at once if it already has); `owner` tags the task
+   * for `cancel`, `label` says what it is on the Clock page. */
+  at(at: number, run: () => unknown, owner?: string, label?: TaskLabel): void {
     if (this.stopped) return;
-    this.tasks.push({ at, seq: this.seq++, run, label });
+    this.tasks.push({ at, seq: this.seq++, run, owner, label });
     if (at <= this.now()) this.kick();
     else if (this.tasks.peek()!.seq === this.seq - 1) this.arm();
   }
 
-  /** Moves the clock forward, runs everything that falls due in time order, and resolves once
-   * they (and what they set off that is due too) have finished. */
+  /** Moves the clock forward and resolves once everything that falls due (and what that sets off
+   * that is due too) has run. Each task runs with the clock at its own due time, so that what it
+   * records is stamped then (a notify retry at +15 s, not at the end of a 4,000 s jump); then the
+   * clock lands on the end. */
   async advance(seconds: number): Promise<void> {
     if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError('advance takes a number of seconds ≥ 0');
     if (this.now() + seconds * 1000 > LATEST_TIME) throw new RangeError(`advance would pass 9999-12-31, the last time PAYJS's yyyyMMddHHmmss can write (at most ${Math.floor((LATEST_TIME - this.now()) / 1000)} s from now)`);
-    this.offset += seconds * 1000;
+    const end = this.now() + seconds * 1000;
+    for (;;) {
+      await this.settle();
+      const next = this.tasks.peek();
+      if (!next || next.at > end) break;
+      this.offset += Math.max(0, next.at - this.now());
+    }
+    this.offset += Math.max(0, end - this.now());
     this.onAdvance?.(this.advanced());
     await this.settle();
+  }
+
+  /** Puts the clock back where it started (real time for the default clock); the advance is
+   * forgotten (onAdvance(0)). Tasks stay: the caller cancels what it removes. */
+  rewind(): void {
+    this.offset = this.initialOffset;
+    this.onAdvance?.(0);
+    this.arm();
+  }
+
+  /** Drops the waiting tasks whose owner `drop` picks; returns how many. */
+  cancel(drop: (owner: string) => boolean): number {
+    const before = this.tasks.length;
+    this.tasks.keep((t) => t.owner === undefined || !drop(t.owner));
+    this.arm();
+    return before - this.tasks.length;
   }
 
   /** Called with the total advanced after each advance (the sandbox keeps it across restarts). */
@@ -169,6 +197,13 @@ class TaskHeap {
   /** The first `limit` tasks in run order (a copy; the heap is left as it is). */
   sorted(limit: number): Task[] {
     return [...this.items].sort((a, b) => (before(a, b) ? -1 : 1)).slice(0, limit);
+  }
+
+  /** Keeps the tasks `keep` picks, and restores the heap order. */
+  keep(keep: (task: Task) => boolean): void {
+    const kept = this.items.filter(keep);
+    this.items.length = 0;
+    for (const t of kept) this.push(t);
   }
 
   push(task: Task): void {

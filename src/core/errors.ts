@@ -27,6 +27,7 @@ const MESSAGES = {
   UNKNOWN_SCENARIO: (token: string, known: string) => `未知的沙箱场景：${token} (the sandbox knows ${known})`,
   STORAGE_FAILED: (why: string) => `存储失败 (the sandbox could not record the change: ${why})`,
   PAYSIGN_ERROR: () => '支付验证签名失败 (the jsapi paySign does not verify with the merchant key: pass the jsapi object of /api/jsapi unchanged)',
+  UNDEFINED_FIELDS: (keys: string) => `参数为空：${keys} (undefined or null in the extraData the app jumped with: the docs' fragment reads response['${keys.split(', ')[0]}'], but wx.request puts the back end's answer in response.data, so read response.data.${keys.split(', ')[0]})`,
   CAMELCASE_FIELDS: (found: string) => `参数错误：${found} (use snake_case field names: mchid, total_fee, out_trade_no, body, attach, notify_url, nonce, sign; the camelCase names come from old demos, payjs-api.md §12)`,
 } as const;
 
@@ -40,6 +41,7 @@ const CONTROL_STATUS: Record<ErrorCode, number> = {
   BAD_BODY: 400, BODY_TOO_LARGE: 413, NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, UNKNOWN_SCENARIO: 400, STORAGE_FAILED: 500,
   PAYSIGN_ERROR: 400,
   CAMELCASE_FIELDS: 400,
+  UNDEFINED_FIELDS: 400,
 };
 
 /** A refusal the sandbox answers with PAYJS's failure envelope; `debug` goes to a response header. */

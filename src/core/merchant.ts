@@ -42,6 +42,12 @@ export class Merchants {
     this.byId.set(m.mchid, m);
   }
 
+  /** Puts back the merchant `mchid` had before (or none): a refused seed's undo. */
+  restore(mchid: string, before: Merchant | undefined): void {
+    if (before) this.byId.set(mchid, before);
+    else this.byId.delete(mchid);
+  }
+
   get(mchid: string): Merchant | undefined {
     return this.byId.get(mchid);
   }

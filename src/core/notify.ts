@@ -46,7 +46,7 @@ export interface NotifyJob {
   state: 'pending' | 'delivered' | 'checked' | 'exhausted' | 'stopped';
   /** Attempts still to be lost on the way (`notify=fail:<n>` applied to the order). */
   failing?: number;
-  /** How many times tokens re-armed the ladder: a clock task of an earlier round finds nothing. */
+  /** How many times tokens applied to the order re-armed the ladder (each time a new ladder). */
   round?: number;
   /** The scenario tokens that shape delivery (`notify=…`). */
   tokens: string[];

@@ -65,6 +65,8 @@ export interface OrderFilter {
   out_trade_no?: string;
 }
 
-/** The actions of the control API and the dashboard on one order. */
-export type ControlAction = 'pay' | 'fail' | 'cancel' | 'close' | 'refund' | 'reverse' | 'expire';
-export const CONTROL_ACTIONS: readonly ControlAction[] = ['pay', 'fail', 'cancel', 'close', 'refund', 'reverse', 'expire'];
+/** The actions of the control API and the dashboard on one order. `pay` is a test's override:
+ * the order is paid whatever its scenario says. `tap` is the payer tapping Pay on the pay page:
+ * the order's scenario decides (`pay=fail`, `pay=cancel`, the magic amounts 502/503 leave it unpaid). */
+export type ControlAction = 'pay' | 'tap' | 'fail' | 'cancel' | 'close' | 'refund' | 'reverse' | 'expire';
+export const CONTROL_ACTIONS: readonly ControlAction[] = ['pay', 'tap', 'fail', 'cancel', 'close', 'refund', 'reverse', 'expire'];

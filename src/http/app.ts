@@ -6,12 +6,14 @@ import type { ScenarioBook } from '../app/scenario-book.js';
 import type { RequestJournal } from '../app/call-log.js';
 import type { Admin } from '../app/admin.js';
 import type { EventHub } from '../app/event-hub.js';
+import type { InterceptionInfo } from '../proxy/interception.js';
 import type { ConformanceRuns } from '../app/conformance-runs.js';
 import { PayjsError } from '../core/errors.js';
 import { API_ENDPOINTS, apiRoutes } from './routes/api.js';
 import { controlRoutes } from './routes/control/index.js';
 import { errorBoundary, isPayjsPath } from './errors.js';
 import { requireControlToken } from './control-token.js';
+import { guardControl } from './host-check.js';
 import { pageRoutes } from './routes/pages.js';
 import { dashboardRoutes } from './routes/dashboard/index.js';
 import { miniprogramRoutes } from './routes/miniprogram.js';
@@ -30,9 +32,13 @@ export interface AppOptions {
   conformance: ConformanceRuns;
   /** When set, the control API and the dashboard require it (the sandbox is not on loopback). */
   controlToken?: string;
+  /** Host names the control API and dashboard answer to besides loopback names and IPs. */
+  allowedHosts?: string[];
   /** The sandbox's own URL, for links when a request carries no Host header. */
   url: () => string;
   log: (line: string) => void;
+  /** The CA and what intercepts payjs.cn (src/proxy/interception.ts). */
+  interception: { caPem(): string; info(url: string): InterceptionInfo };
 }
 
 /** The HTTP app: the PAYJS surface at /api/*, the pay pages, and the control API at /__sandbox/. */
@@ -41,6 +47,7 @@ export function createApp(options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true;
   app.use(errorBoundary(log));
+  app.use(guardControl(options.allowedHosts ?? []));
   if (options.controlToken) app.use(requireControlToken(options.controlToken));
   for (const router of [apiRoutes(gateway, url, options.journal, options.clock), pageRoutes(gateway), miniprogramRoutes(gateway), notifySinkRoutes(), faviconRoutes(), controlRoutes(options)]) {
     app.use(router.routes());

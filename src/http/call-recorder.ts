@@ -4,6 +4,7 @@ import type { Gateway } from '../app/gateway.js';
 import type { RequestJournal } from '../app/call-log.js';
 import { errorEnvelope } from '../core/answers.js';
 import { PayjsError } from '../core/errors.js';
+import { arrivalOf } from './arrival.js';
 
 const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
 
@@ -30,6 +31,7 @@ export function recordCalls(endpoint: string, journal: RequestJournal, gateway: 
         path: ctx.path,
         endpoint,
         transport: ctx.state.transport ?? 'query',
+        ...arrivalOf(ctx.req),
         params: { ...params },
         mchid: verdict.mchid,
         payjs_order_id: text(params.payjs_order_id) ?? text(body?.payjs_order_id) ?? text(ctx.state.payjsOrderId),

@@ -9,9 +9,14 @@ export const isPayjsPath = (path: string) => path.startsWith('/api/');
 const asciiHeader = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** Turns what koa or its body parser throws into a PayjsError, or null for a bug of ours. */
+/** The errors of a database file that cannot be written (full or read-only disk, quota). */
+const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EFBIG', 'EACCES', 'EPERM']);
+
 function asPayjsError(err: unknown): PayjsError | null {
   if (err instanceof PayjsError) return err;
-  const e = err as { status?: number; expose?: boolean; message?: string };
+  const e = err as { status?: number; expose?: boolean; message?: string; code?: string };
+  // A journal write that failed (the store took the change back): say so, not "a bug".
+  if (typeof e?.code === 'string' && STORAGE_CODES.has(e.code)) return new PayjsError('STORAGE_FAILED', [String(e.message)]);
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return e.status === 413 ? new PayjsError('BODY_TOO_LARGE', ['1 MB']) : new PayjsError('BAD_BODY', [e.expose ? String(e.message) : 'the request could not be read']);
   }

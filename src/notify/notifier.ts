@@ -8,6 +8,9 @@ import { find, parseTokens, type Token } from '../core/scenarios.js';
 import { createHttpTransport, type NotifyTransport } from './transport.js';
 
 const JOBS = 'notifies';
+/** The clock tasks of a job are tagged with this owner, to cancel them with the job. */
+const TASK_PREFIX = 'notify:';
+const taskOwner = (payjsOrderId: string) => `${TASK_PREFIX}${payjsOrderId}`;
 
 /** An attempt with the order it belongs to, as tests and the control API see it. */
 export interface NotifyEvent extends NotifyAttempt {
@@ -17,6 +20,12 @@ export interface NotifyEvent extends NotifyAttempt {
 }
 
 export type NotifyPredicate = (event: NotifyEvent) => boolean;
+
+/** What attempts that used `lost` of the order's notify=fail:<n> take off the job. */
+const spend = (job: NotifyJob, lost: number): Partial<NotifyJob> => (lost > 0 && job.failing ? { failing: Math.max(0, job.failing - lost) } : {});
+
+/** An attempt made, before it is numbered and recorded with its job. */
+type Sent = Omit<NotifyAttempt, 'attempt'>;
 
 export interface NotifierOptions {
   store: Store;
@@ -43,6 +52,10 @@ export class Notifier {
   private readonly listeners = new Set<(e: NotifyEvent) => void>();
   /** Orders whose ladder attempt is in flight: a rung set twice (after a restore) runs once. */
   private readonly running = new Set<string>();
+  /** The ladder each stored job object belongs to. A job is never changed in place: each change
+   * is a new object of the same ladder. A reset removes the job and a restore puts other objects
+   * there, so an attempt that ends after either finds its ladder gone and records nothing. */
+  private readonly ladders = new WeakMap<NotifyJob, symbol>();
 
   constructor(private readonly options: NotifierOptions) {
     this.store = options.store;
@@ -56,22 +69,23 @@ export class Notifier {
   async paid(order: Order, tokens: Token[]): Promise<void> {
     if (!order.notify_url || find(tokens, 'notify=never')) return;
     const job = this.arm(order, tokens, order.paid_at ?? this.clock.now(), []);
-    await this.store.put(JOBS, job.payjs_order_id, job);
+    await this.save(job, Symbol(job.payjs_order_id));
     this.schedule(job);
   }
 
   /**
    * Tokens applied to a paid order "from now on" (`POST /__sandbox/orders/{id}/scenario`): the
    * ladder starts again from its first rung now (later with `notify=late`), shaped by `tokens`,
-   * the attempts so far kept; `notify=never` stops it. Answers the job, or undefined when the
-   * order has no notify_url.
+   * the attempts so far kept; `notify=never` stops it. It is a new ladder: the clock tasks of the
+   * old one find nothing to do, and an attempt of it still in flight records nothing. Answers the
+   * job, or undefined when the order has no notify_url.
    */
   async rearm(order: Order, tokens: Token[]): Promise<NotifyJob | undefined> {
     if (!order.notify_url) return undefined;
     const old = this.job(order.payjs_order_id);
-    const job = this.arm(order, tokens, this.clock.now(), old?.attempts ?? [], (old?.round ?? 0) + 1);
-    if (find(tokens, 'notify=never')) job.state = 'stopped';
-    await this.save(job);
+    const armed = this.arm(order, tokens, this.clock.now(), old?.attempts ?? [], (old?.round ?? 0) + 1);
+    const job: NotifyJob = find(tokens, 'notify=never') ? { ...armed, state: 'stopped' } : armed;
+    await this.save(job, Symbol(job.payjs_order_id));
     if (job.state === 'pending') this.schedule(job);
     return job;
   }
@@ -99,26 +113,26 @@ export class Notifier {
   async checked(order: Order): Promise<void> {
     const job = this.job(order.payjs_order_id);
     if (!job || job.state !== 'pending') return;
-    job.state = 'checked';
-    await this.save(job);
+    await this.save({ ...job, state: 'checked' }, this.ladderOf(job));
   }
 
   /** A later event of a paid order: with `notify=replay`, the first notify arrives once more. */
   async later(order: Order): Promise<void> {
     const job = this.job(order.payjs_order_id);
     if (!job || !job.tokens.includes('notify=replay') || job.attempts.some((a) => a.kind === 'replay')) return;
-    await this.send(job, 'replay', undefined, []);
-    await this.save(job);
+    const ladder = this.ladderOf(job);
+    const { sent, lost } = await this.send(job, ['replay'], undefined, []);
+    await this.record(job.payjs_order_id, ladder, sent, (now) => spend(now, lost));
   }
 
   /** Sends the notify of an order once more, now (the dashboard's resend). */
   async resend(payjsOrderId: string): Promise<NotifyEvent | undefined> {
     const job = this.job(payjsOrderId);
     if (!job) return undefined;
-    const attempt = await this.send(job, 'manual', undefined, []);
-    if (attempt.delivered && job.state === 'pending') job.state = 'delivered';
-    await this.save(job);
-    return this.event(job, attempt);
+    const ladder = this.ladderOf(job);
+    const { sent, lost } = await this.send(job, ['manual'], undefined, []);
+    const events = await this.record(payjsOrderId, ladder, sent, (now) => ({ ...spend(now, lost), ...(sent[0].delivered && now.state === 'pending' ? { state: 'delivered' as const } : {}) }));
+    return events?.[0];
   }
 
   job(payjsOrderId: string): NotifyJob | undefined {
@@ -160,15 +174,26 @@ export class Notifier {
     return () => this.listeners.delete(listener);
   }
 
-  /** Forgets every job, or those of one merchant (their clock tasks find nothing when due). */
+  /** Forgets every job, or those of one merchant, and cancels their clock tasks; an attempt in
+   * flight finishes unrecorded. */
   async reset(filter: { mchid?: string } = {}): Promise<void> {
-    if (!filter.mchid) return this.store.clear(JOBS);
-    const jobs = this.store.values<NotifyJob>(JOBS).filter((j) => j.mchid === filter.mchid);
-    await Promise.all(jobs.map((j) => this.store.delete(JOBS, j.payjs_order_id)));
+    const jobs = this.store.values<NotifyJob>(JOBS).filter((j) => !filter.mchid || j.mchid === filter.mchid);
+    const done = filter.mchid ? Promise.all(jobs.map((j) => this.store.delete(JOBS, j.payjs_order_id))) : this.store.clear(JOBS);
+    const gone = new Set(jobs.map((j) => taskOwner(j.payjs_order_id)));
+    this.clock.cancel((owner) => gone.has(owner));
+    await done;
   }
 
-  /** Sets the clock tasks of pending jobs again (after a restore). */
+  /** Forgets the jobs of the given orders (a refused seed's undo). */
+  async forget(payjsOrderIds: string[]): Promise<void> {
+    const ids = new Set(payjsOrderIds);
+    await Promise.all(payjsOrderIds.filter((id) => this.job(id)).map((id) => this.store.delete(JOBS, id)));
+    this.clock.cancel((owner) => ids.has(owner.slice(TASK_PREFIX.length)) && owner.startsWith(TASK_PREFIX));
+  }
+
+  /** Sets the clock tasks of pending jobs afresh (after a restore): the old ones are cancelled. */
   reschedule(): void {
+    this.clock.cancel((owner) => owner.startsWith(TASK_PREFIX));
     for (const job of this.store.values<NotifyJob>(JOBS)) if (job.state === 'pending') this.schedule(job);
   }
 
@@ -188,61 +213,104 @@ export class Notifier {
   private schedule(job: NotifyJob): void {
     const step = job.next;
     const at = dueAt(job, step);
-    const round = job.round ?? 0;
-    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step, round), { kind: 'notify', payjs_order_id: job.payjs_order_id, step });
+    // The task runs the rung of the ladder it was set for: once tokens re-arm the order's notify
+    // (a new ladder), or a reset or restore replaces the job, it finds nothing to do.
+    const ladder = this.ladderOf(job);
+    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step, ladder), taskOwner(job.payjs_order_id), { kind: 'notify', payjs_order_id: job.payjs_order_id, step });
   }
 
-  private async runStep(payjsOrderId: string, step: number, round: number): Promise<void> {
-    const job = this.job(payjsOrderId);
-    if (!job || job.state !== 'pending' || job.next !== step || (job.round ?? 0) !== round || this.running.has(payjsOrderId)) return;
+  private async runStep(payjsOrderId: string, step: number, ladder: symbol): Promise<void> {
+    const job = this.current(payjsOrderId, ladder);
+    if (!job || job.state !== 'pending' || job.next !== step || this.running.has(payjsOrderId)) return;
     this.running.add(payjsOrderId);
     try {
       await this.climb(job, step);
     } finally {
       this.running.delete(payjsOrderId);
     }
-    if (job.state === 'pending') this.schedule(job);
+    const after = this.current(payjsOrderId, ladder);
+    if (after?.state === 'pending') this.schedule(after);
   }
 
   private async climb(job: NotifyJob, step: number): Promise<void> {
+    const ladder = this.ladderOf(job);
     const rule = this.options.scenarios.take({ endpoint: 'notify', mchid: job.mchid, out_trade_no: job.out_trade_no, notify_url: job.url, total_fee: Number(job.fields.total_fee) });
     const tokens = [...parseTokens(job.tokens), ...rule];
     const copies = step === 0 ? (find(tokens, 'notify=duplicate')?.arg ?? 1) : 1;
-    let delivered = false;
-    for (let i = 0; i < copies; i++) delivered = (await this.send(job, i === 0 ? 'ladder' : 'duplicate', step, rule)).delivered || delivered;
-    if (job.state === 'pending') {
-      if (delivered) job.state = 'delivered';
-      else if (dueAt(job, step + 1) === null) job.state = 'exhausted';
-      else job.next = step + 1;
-    }
-    await this.save(job);
+    const { sent, lost } = await this.send(job, Array.from({ length: copies }, (_, i) => (i === 0 ? 'ladder' : 'duplicate')), step, rule);
+    const delivered = sent.some((a) => a.delivered);
+    // The attempts and the rung they lead to are one write: a kill between two writes would
+    // leave an attempt recorded on a rung that runs again at the restart.
+    await this.record(job.payjs_order_id, ladder, sent, (now): Partial<NotifyJob> => {
+      const spent = spend(now, lost);
+      if (now.state !== 'pending') return spent;
+      if (delivered) return { ...spent, state: 'delivered' };
+      return { ...spent, ...(dueAt(now, step + 1) === null ? { state: 'exhausted' as const } : { next: step + 1 }) };
+    });
   }
 
-  /** One POST, recorded with the job; `rule` tokens shape this attempt only. */
-  private async send(job: NotifyJob, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[]): Promise<NotifyAttempt> {
+  /** Records attempts with the job, and what they change of it, in one write, if the job is
+   * still of `ladder` when they end (else nothing, and undefined: a reset or a restore removed
+   * it); then tells the listeners. */
+  private async record(payjsOrderId: string, ladder: symbol, sent: Sent[], change: (now: NotifyJob) => Partial<NotifyJob> = () => ({})): Promise<NotifyEvent[] | undefined> {
+    const now = this.current(payjsOrderId, ladder);
+    if (!now) return undefined;
+    const attempts = sent.map((a, i): NotifyAttempt => ({ attempt: now.attempts.length + i + 1, ...a }));
+    await this.save({ ...now, ...change(now), attempts: [...now.attempts, ...attempts] }, ladder);
+    const events = attempts.map((a) => this.event(now, a));
+    for (const event of events) for (const listener of [...this.listeners]) listener(event);
+    return events;
+  }
+
+  /** POSTs one after another, one per kind. A rule's notify=fail loses each attempt it matched;
+   * the order's notify=fail:<n> loses the next n of the job's attempts: `lost` says how many of
+   * those these used, for record() to take off the job. */
+  private async send(job: NotifyJob, kinds: NotifyAttempt['kind'][], step: number | undefined, rule: Token[]): Promise<{ sent: Sent[]; lost: number }> {
+    const ruleFails = !!find(rule, 'notify=fail');
+    const sent: Sent[] = [];
+    let lost = 0;
+    for (const kind of kinds) {
+      const drop = ruleFails || lost < (job.failing ?? 0);
+      if (!ruleFails && drop) lost += 1;
+      sent.push(await this.post(job, kind, step, rule, drop));
+    }
+    return { sent, lost };
+  }
+
+  /** One POST, unless `drop` loses it on the way; `rule` tokens shape this attempt only. */
+  private async post(job: NotifyJob, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[], drop: boolean): Promise<Sent> {
     const forged = !!find(rule, 'notify=forged');
     const extra = !!find(rule, 'notify=extra-fields');
     const fields = forged || extra ? signNotify(job.fields, this.options.merchants.require(job.mchid).key, { forged, extraFields: extra }) : job.fields;
     const body = encodeBody(fields);
     const at = this.clock.now();
-    // A rule's notify=fail loses the attempt it matched; the order's notify=fail:<n> the next n.
-    const lost = !!find(rule, 'notify=fail') || (job.failing ?? 0) > 0;
-    if (!find(rule, 'notify=fail') && job.failing) job.failing -= 1;
-    const delivery = lost
+    const delivery = drop
       ? { ms: 0, error: 'scenario' as const, detail: 'notify=fail: a scenario dropped this attempt on the way' }
       : await this.transport(job.url, body);
-    const attempt: NotifyAttempt = { attempt: job.attempts.length + 1, kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };
-    job.attempts.push(attempt);
-    const event = this.event(job, attempt);
-    for (const listener of [...this.listeners]) listener(event);
-    return attempt;
+    return { kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };
   }
 
   private event(job: NotifyJob, attempt: NotifyAttempt): NotifyEvent {
     return { ...attempt, payjs_order_id: job.payjs_order_id, out_trade_no: job.out_trade_no, mchid: job.mchid };
   }
 
-  private save(job: NotifyJob): Promise<void> {
+  /** The ladder a stored job belongs to (a job read from the file or a snapshot starts one). */
+  private ladderOf(job: NotifyJob): symbol {
+    let ladder = this.ladders.get(job);
+    if (!ladder) this.ladders.set(job, (ladder = Symbol(job.payjs_order_id)));
+    return ladder;
+  }
+
+  /** The job as stored now, if it is still of `ladder`. */
+  private current(payjsOrderId: string, ladder: symbol): NotifyJob | undefined {
+    const job = this.job(payjsOrderId);
+    return job && this.ladderOf(job) === ladder ? job : undefined;
+  }
+
+  /** The one way a job changes: a new object, in memory at once and journaled before this
+   * resolves (taken back by the store if the write fails). */
+  private save(job: NotifyJob, ladder: symbol): Promise<void> {
+    this.ladders.set(job, ladder);
     return this.store.put(JOBS, job.payjs_order_id, job);
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 
 /** One change: a value put (or deleted, `v` absent) under a key of a collection. */
 export interface JournalEntry {
@@ -19,6 +19,8 @@ export interface ReplayReport {
   tornTail: boolean;
   /** The size of the file. */
   bytes: number;
+  /** The 1-based line number of the first unreadable line other than the last, if any. */
+  firstBadLine?: number;
 }
 
 /** Reads a journal file; a half-written last line is tolerated, other bad lines are counted. */
@@ -37,7 +39,10 @@ export function readJournal(file: string): ReplayReport {
       report.entries.push(e);
     } catch {
       if (i === last) report.tornTail = true;
-      else report.skipped++;
+      else {
+        report.firstBadLine ??= i + 1;
+        report.skipped++;
+      }
     }
   });
   return report;
@@ -62,24 +67,27 @@ export class Journal {
   readonly oldFile: string;
   private fd: number;
   private queue: string[] = [];
-  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private waiters: { resolve: () => void; reject: (e: Error) => void; undo?: () => void }[] = [];
   private scheduled = false;
   private idle: (() => void)[] = [];
   private pendingRotation: (() => void) | null = null;
   bytes: number;
 
-  constructor(file: string) {
+  /** With `fsync`, each group commit reaches the disk (fsync) before its appends resolve. */
+  constructor(file: string, private readonly fsync = false) {
     this.file = file;
     this.oldFile = `${file}.old`;
     this.fd = openSync(file, 'a');
     this.bytes = statSync(file).size;
   }
 
-  append(entry: JournalEntry): Promise<void> {
+  /** Queues a line; `undo` runs, newest first and before any rejection is seen, if the write of
+   * its batch fails, so that memory never keeps a change the file does not have. */
+  append(entry: JournalEntry, undo?: () => void): Promise<void> {
     const line = `${JSON.stringify(entry)}\n`;
     return new Promise((resolve, reject) => {
       this.queue.push(line);
-      this.waiters.push({ resolve, reject });
+      this.waiters.push({ resolve, reject, undo });
       this.schedule();
     });
   }
@@ -130,9 +138,17 @@ export class Journal {
       this.waiters = [];
       try {
         for (let offset = 0; offset < buf.length; ) offset += writeSync(this.fd, buf, offset, buf.length - offset);
+        if (this.fsync) fsyncSync(this.fd);
         this.bytes += buf.length;
         for (const w of waiters) w.resolve();
       } catch (err) {
+        // A full disk can take part of a batch: cut it off, or the next line would be glued to it.
+        try {
+          ftruncateSync(this.fd, this.bytes);
+        } catch {
+          /* the next open tolerates a torn last line */
+        }
+        for (let i = waiters.length - 1; i >= 0; i--) waiters[i].undo?.();
         for (const w of waiters) w.reject(err as Error);
       }
     }

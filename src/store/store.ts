@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Low, Memory } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { Journal, keepAside, readJournal } from './journal.js';
+import { lockDatabase, type DatabaseLock } from './lock.js';
+import { DatabaseRefused, shownName } from './refusal.js';
 
 /**
  * Storage: a lowdb document holds every collection; a file store also keeps an append-only
@@ -16,7 +18,8 @@ export interface Store {
   get<T>(collection: string, key: string): T | undefined;
   values<T>(collection: string): T[];
   count(collection: string): number;
-  /** Records a value; resolves once the change would survive kill -9. */
+  /** Records a value; resolves once the change would survive kill -9. Readers see it at once; if
+   * the write fails it is taken back (the promise rejects after that). */
   put<T>(collection: string, key: string, value: T): Promise<void>;
   /** Resolves once every change made so far would survive kill -9: call it before answering from
    * state that a change still on its way to the journal produced. */
@@ -30,8 +33,11 @@ export interface Store {
   replace(collections: Record<string, Record<string, unknown>>): Promise<void>;
   /** Rewrites the lowdb document and empties the journal. */
   compact(): Promise<void>;
-  /** Waits for every write, compacts, and releases the file. */
+  /** Waits for every write, compacts, and releases the file and its lock. */
   close(): Promise<void>;
+  /** Records where the sandbox listens in the database's lock, for the refusal another process
+   * prints (nothing for a memory store). */
+  listening(url: string): void;
 }
 
 export interface StoreOptions {
@@ -41,6 +47,10 @@ export interface StoreOptions {
   compactAtBytes?: number;
   /** Where warnings about damaged files go. */
   warn?: (message: string) => void;
+  /** Keep a damaged document or journal aside and start from what is valid (else refuse). */
+  repair?: boolean;
+  /** fsync each group commit before it is acknowledged (survives power loss, slower). */
+  fsync?: boolean;
 }
 
 interface Doc {
@@ -52,13 +62,49 @@ interface Doc {
 
 const emptyDoc = (): Doc => ({ version: 1, seq: 0, collections: {} });
 
-function parseDoc(text: string): Doc {
-  const doc = JSON.parse(text) as Doc;
-  const ok = typeof doc === 'object' && doc !== null && doc.version === 1 && typeof doc.seq === 'number'
-    && typeof doc.collections === 'object' && doc.collections !== null && !Array.isArray(doc.collections);
-  if (!ok) throw new Error('it is JSON but not a payjs-sandbox document');
+const isDoc = (doc: unknown): doc is Doc => {
+  const d = doc as Doc;
+  return typeof d === 'object' && d !== null && d.version === 1 && typeof d.seq === 'number'
+    && typeof d.collections === 'object' && d.collections !== null && !Array.isArray(d.collections);
+};
+
+/** Where a JSON.parse error points, as line, column and offset (V8 names a position, or none at
+ * the end of the input). */
+function wherePoints(err: Error, text: string): string {
+  const offset = Number(/at position (\d+)/.exec(err.message)?.[1] ?? text.length);
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1].length + 1} (offset ${offset})`;
+}
+
+/**
+ * Reads the lowdb document without changing anything: a missing or empty file is a new
+ * database; a file that is not a sandbox document, or a damaged one without `repair`, is
+ * refused as it is. The sandbox never moves or overwrites a file that is not its own.
+ */
+function readDoc(file: string, repair: boolean, warn: (m: string) => void): Doc {
+  if (!existsSync(file)) return emptyDoc();
+  const name = shownName(file);
+  if (!statSync(file).isFile()) throw new DatabaseRefused(`${name} is not a regular file: give a file name for --db`);
+  const text = readFileSync(file, 'utf8');
+  if (text.trim() === '') return emptyDoc();
+  // JSON.stringify of a Doc always starts so: a file that does not was never ours.
+  const ours = text.startsWith('{"version":1,"seq":');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    const reason = `${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')} at ${wherePoints(err as Error, text)}`;
+    if (!ours) throw new DatabaseRefused(`${name} is not a payjs-sandbox database (not JSON: ${reason}); it was left as it is: give another file with --db, e.g. ${DEFAULT_NAME}`);
+    if (!repair) throw new DatabaseRefused(`${name} is a damaged payjs-sandbox database: ${reason}; nothing was changed. Start with --repair to keep it aside and start from what is valid (its journal), or use --db OTHER`);
+    const aside = keepAside(file, 'damaged');
+    warn(`payjs-sandbox: --repair: ${name} is damaged (${reason}); it is kept as ${aside} and the sandbox starts from the journal alone`);
+    return emptyDoc();
+  }
+  if (!isDoc(doc)) throw new DatabaseRefused(`${name} is not a payjs-sandbox database (it is JSON, but not a sandbox document); it was left as it is: give another file with --db, e.g. ${DEFAULT_NAME}`);
   return doc;
 }
+
+const DEFAULT_NAME = 'payjs-sandbox.db.json';
 
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const warn = options.warn ?? ((m: string) => process.emitWarning(m));
@@ -67,44 +113,60 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     return new DocStore(db, undefined, undefined, Infinity);
   }
   const file = options.file;
+  // Refused before the lock, which would be made beside it.
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new DatabaseRefused(`${shownName(file)} is a directory: give a file name, e.g. ${join(shownName(file), DEFAULT_NAME)}`);
+  }
   mkdirSync(dirname(file), { recursive: true });
-  const db = new Low<Doc>(new DataFile<Doc>(file, { parse: parseDoc, stringify: (d) => JSON.stringify(d) }), emptyDoc());
-  let problem: string | null = null;
+  const lock = lockDatabase(file, warn);
   try {
-    await db.read();
+    return await openLocked(file, lock, options, warn);
   } catch (err) {
-    problem = (err as Error).message;
+    lock.release();
+    throw err;
   }
-  if (problem) {
-    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    renameSync(file, aside);
-    warn(`payjs-sandbox: ${file} could not be read (${problem}); it was moved to ${aside} and the sandbox starts from the journal alone`);
-    db.data = emptyDoc();
-  }
-  db.data ??= emptyDoc();
+}
+
+async function openLocked(file: string, lock: DatabaseLock, options: StoreOptions, warn: (m: string) => void): Promise<DocStore> {
+  const repair = options.repair ?? false;
+  const doc = readDoc(file, repair, warn);
+  const db = new Low<Doc>(new DataFile<Doc>(file, { parse: (t) => JSON.parse(t) as Doc, stringify: (d) => JSON.stringify(d) }), doc);
   const journalFile = `${file}.journal`;
-  let replayed = 0;
   let leftovers = false;
-  for (const f of [`${journalFile}.old`, journalFile]) {
-    const report = readJournal(f);
+  const reports = [`${journalFile}.old`, journalFile].map((f) => ({ f, report: readJournal(f) }));
+  for (const { f, report } of reports) {
+    if (report.skipped === 0) continue;
+    const where = `${report.skipped} unreadable line(s) in ${shownName(f)}, the first at line ${report.firstBadLine}`;
+    if (!repair) throw new DatabaseRefused(`${where}; nothing was changed. Start with --repair to keep a copy aside and replay the readable lines, or use --db OTHER`);
+    const aside = keepAside(f, 'damaged');
+    warn(`payjs-sandbox: --repair: ${where} were skipped; the file is kept as ${aside}`);
+  }
+  for (const { report } of reports) {
     leftovers ||= report.bytes > 0;
-    if (report.skipped > 0) {
-      const aside = keepAside(f, 'damaged');
-      warn(`payjs-sandbox: ${report.skipped} unreadable line(s) in ${f} were skipped; the file is kept as ${aside}`);
-    }
     for (const e of report.entries) {
       if (e.s <= db.data.seq) continue;
       if (e.clear) db.data.collections[e.c] = {};
       else apply(db.data, e.c, e.k, e.v);
       db.data.seq = e.s;
-      replayed++;
     }
   }
-  const store = new DocStore(db, file, new Journal(journalFile), options.compactAtBytes ?? 64 * 1024 * 1024);
+  const store = new DocStore(db, file, new Journal(journalFile, options.fsync), options.compactAtBytes ?? 64 * 1024 * 1024, lock, options.fsync);
   // Any journal left over is folded into the document, so that new lines never follow a torn
   // or unterminated last line (appending to it would glue the next change onto the fragment).
   if (leftovers || existsSync(`${journalFile}.old`) || !existsSync(file)) await store.compact();
   return store;
+}
+
+/** Makes a file's content and its name in the directory reach the disk. */
+function fsyncPath(file: string): void {
+  for (const path of [file, dirname(file)]) {
+    const fd = openSync(path, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 function apply(doc: Doc, c: string, k: string, v: unknown): void {
@@ -122,7 +184,14 @@ class DocStore implements Store {
     readonly file: string | undefined,
     private readonly journal: Journal | undefined,
     private readonly compactAtBytes: number,
+    private readonly lock?: DatabaseLock,
+    private readonly fsync = false,
   ) {}
+
+  /** The lock's record of where this sandbox listens (for another process's refusal). */
+  listening(url: string): void {
+    this.lock?.listening(url);
+  }
 
   private get doc(): Doc {
     return this.db.data;
@@ -153,12 +222,23 @@ class DocStore implements Store {
     return this.change(collection, '', undefined, true);
   }
 
+  /** The one write path: memory changes at once (so that concurrent calls see each other), the
+   * journal line follows in the next group commit, and a failed write takes the change back. */
   private change(c: string, k: string, v: unknown, clear?: true): Promise<void> {
+    const col = this.doc.collections[c];
+    const had = col !== undefined && Object.hasOwn(col, k);
+    const before = clear ? col : had ? col[k] : undefined;
     if (clear) this.doc.collections[c] = {};
     else apply(this.doc, c, k, v);
     const s = ++this.doc.seq;
     if (!this.journal) return Promise.resolve();
-    const written = this.journal.append(clear ? { s, c, k, clear } : { s, c, k, v });
+    const undo = () => {
+      if (clear) {
+        if (before) this.doc.collections[c] = before as Record<string, unknown>;
+      } else if (had) apply(this.doc, c, k, before);
+      else apply(this.doc, c, k, undefined);
+    };
+    const written = this.journal.append(clear ? { s, c, k, clear } : { s, c, k, v }, undo);
     // Lines are written in order, so the last one written means all earlier ones are too.
     this.lastWrite = written.catch(() => {});
     if (this.journal.bytes > this.compactAtBytes) void this.compact().catch(() => {});
@@ -202,6 +282,7 @@ class DocStore implements Store {
       written = this.db.write();
     });
     await written;
+    if (this.fsync) fsyncPath(this.file!); // the document and the new journal's name, before .old goes
     journal.dropOld();
   }
 
@@ -211,5 +292,6 @@ class DocStore implements Store {
     await this.compact();
     await this.journal.settled();
     this.journal.close();
+    this.lock?.release();
   }
 }

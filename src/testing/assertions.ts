@@ -19,12 +19,13 @@ export class SandboxAssertionError extends Error {
 const SHOWN = 20;
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
-/** One call in two or three lines: time, method, path, transport, sign verdict, refusal, status;
+/** One call in two or three lines: time, method, path, transport (and how it arrived, when not
+ * direct), sign verdict, refusal, status;
  * its parameters; the cause of a bad sign. */
 export function formatCall(c: RecordedCall): string {
   const refused = c.error ? ` — refused ${c.error}` : '';
   const lines = [
-    `#${c.id} ${new Date(c.at).toISOString()} ${c.method} ${c.path} (${c.transport}) — sign ${c.sign}${refused} → HTTP ${c.status}`,
+    `#${c.id} ${new Date(c.at).toISOString()} ${c.method} ${c.path} (${c.transport}${c.via && c.via !== 'direct' ? `, ${c.via}, Host ${c.host}` : ''}) — sign ${c.sign}${refused} → HTTP ${c.status}`,
     `   params: ${clip(JSON.stringify(c.params), 300)}`,
   ];
   if (c.diagnosis) lines.push(`   cause: ${c.diagnosis.cause}; the sandbox signed "${clip(c.diagnosis.canonical, 200)}" and expected ${c.diagnosis.expected}`);

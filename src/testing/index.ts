@@ -13,6 +13,7 @@
  */
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js';
 import { connectSandbox, type SandboxClient } from '../client/index.js';
+import { interceptPayjs } from '../intercept/index.js';
 
 export { assertNotifyEndpoint, type NotifyEndpointOptions } from './notify-endpoint.js';
 export { assertCalled, assertNotCalled, assertNoBadSignatures, formatCall, formatCalls, SandboxAssertionError, type HasJournal } from './assertions.js';
@@ -31,6 +32,9 @@ interface Lifecycle {
   hooks?: SandboxHooks;
   /** Reset the sandbox after each test (default true). */
   resetAfterEach?: boolean;
+  /** Send this process's requests to https://payjs.cn (node:http/https, fetch) to the sandbox
+   * while the file runs (`payjs-sandbox/intercept`); default false. */
+  intercept?: boolean;
 }
 
 /** Starts an in-process sandbox (port 0, memory only unless `db` is given). */
@@ -72,20 +76,43 @@ function lateBound<T extends object>(current: () => T | undefined): T {
 export function useSandbox(options?: UseSandboxOptions): Sandbox;
 export function useSandbox(options: UseRemoteSandboxOptions): SandboxClient;
 export function useSandbox(options: UseSandboxOptions | UseRemoteSandboxOptions = {}): Sandbox | SandboxClient {
-  const { hooks = globalHooks(), resetAfterEach = true, ...rest } = options;
+  const { hooks = globalHooks(), resetAfterEach = true, intercept = false, ...rest } = options;
   if (!hooks) {
     throw new Error("useSandbox(): no beforeAll/afterEach/afterAll here: pass your framework's, e.g. `import * as vitest from 'vitest'; useSandbox({ hooks: vitest })`, or run with globals (jest; vitest --globals)");
   }
   let sandbox: Sandbox | SandboxClient | undefined;
   let started: Sandbox | undefined;
+  let stopIntercepting: (() => void) | undefined;
   hooks.beforeAll(async () => {
     if ('connect' in rest) sandbox = await connectSandbox(rest.connect, { token: rest.token });
     else sandbox = started = await startSandbox(rest as SandboxOptions);
+    if (intercept) stopIntercepting = interceptPayjs(sandbox.url);
   });
   if (resetAfterEach) hooks.afterEach(() => sandbox?.reset());
   hooks.afterAll(async () => {
+    stopIntercepting?.();
     await started?.close();
     sandbox = started = undefined;
   });
   return lateBound(() => sandbox) as Sandbox | SandboxClient;
+}
+
+/** Which onShow runs first on the return from PAYJS (`createMiniProgram({ showOrder })`). */
+export type ShowOrder = 'app-first' | 'page-first';
+
+type TestFn = (name: string, fn: () => unknown, timeout?: number) => void;
+
+/**
+ * Registers the test twice, once per show order: WeChat does not promise whether App.onShow or the
+ * page's onShow runs first when the app comes back from PAYJS, so code that works only in one
+ * order fails one of the two. `it` defaults to the global one (jest; vitest with globals).
+ *
+ *   eachShowOrder('pays', async (showOrder) => { const mp = await createMiniProgram({ dir, sandbox, showOrder }); … }, it);
+ */
+export function eachShowOrder(title: string, fn: (showOrder: ShowOrder) => unknown, it?: TestFn): void {
+  const test = it ?? ((globalThis as { it?: TestFn }).it as TestFn | undefined);
+  if (typeof test !== 'function') {
+    throw new Error("eachShowOrder(): no global it() here: pass your framework's, e.g. `import { it } from 'vitest'; eachShowOrder(title, fn, it)`");
+  }
+  for (const order of ['app-first', 'page-first'] as const) test(`${title} (${order})`, () => fn(order));
 }

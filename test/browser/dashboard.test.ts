@@ -86,6 +86,10 @@ describe('the dashboard in a browser', () => {
     await page.getByTestId('advance-seconds').fill('180');
     await page.getByTestId('advance-form').locator('button[type="submit"]').click();
     await page.waitForFunction((ms) => Number(document.querySelector('[data-testid="clock-now"]')?.getAttribute('data-ms')) === ms, before + 195_000);
+    // And back: the clock returns to where it started, every advance forgotten.
+    await page.getByTestId('clock-reset').click();
+    await page.waitForFunction((ms) => Number(document.querySelector('[data-testid="clock-now"]')?.getAttribute('data-ms')) === ms, Date.UTC(2024, 0, 1, 4));
+    expect(sandbox.clock.advanced()).toBe(0);
   });
 
   it("shows Example A's sign in the signature debugger, and diagnoses a lower-case one", async () => {

@@ -124,6 +124,8 @@ const RecordedCall = exact({
   path: str(),
   endpoint: str('native, check, …'),
   transport: str('how the parameters came', { enum: ['query', 'form', 'json', 'multipart'] }),
+  'via?': str('how the call reached the sandbox', { enum: ['direct', 'proxy', 'tls', 'interceptor'] }),
+  'host?': str('the Host the client named (payjs.cn when unmodified code reached the sandbox)'),
   params: mapOf(anything(), 'query ∪ body, the body winning'),
   'mchid?': str(),
   'payjs_order_id?': str(),
@@ -220,7 +222,8 @@ export const CONTROL_SCHEMAS: Record<string, Schema> = {
 
 /** The actions of `POST /__sandbox/orders/{id}/{action}`, and what each does. */
 export const ACTION_TEXT: Record<(typeof CONTROL_ACTIONS)[number], string> = {
-  pay: 'The payer pays an unpaid order (the notify follows). JSON `{ "openid" }` optional.',
+  pay: "Marks an unpaid order paid, whatever its scenario says (a test's override; the notify follows). JSON `{ \"openid\" }` optional.",
+  tap: 'The payer taps Pay on the pay page: the order is paid unless its scenario makes the payment fail or be cancelled (pay=fail, pay=cancel, amounts 502/503), as the pay page does.',
   fail: "The payer's payment fails on the pay page; the order stays unpaid (recorded in its history).",
   cancel: 'The payer cancels on the pay page; the order stays unpaid (recorded in its history).',
   close: 'Closes an unpaid order.',

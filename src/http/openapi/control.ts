@@ -145,6 +145,13 @@ export function controlPaths(): Record<string, unknown> {
         responses: { 200: json(ref('Clock'), 'the clock after'), 400: badInput },
       }),
     },
+    '/__sandbox/clock/reset': {
+      post: op('resetClock', {
+        tag: 'clock',
+        summary: 'Puts the clock back to real time, forgetting every advance (orders and tasks stay); a whole reset does it too',
+        responses: { 200: json(ref('Clock'), 'the clock after') },
+      }),
+    },
     '/__sandbox/scenarios': {
       get: op('listScenarios', { tag: 'scenarios', summary: 'The rules in force, oldest first', responses: { 200: json(exact({ scenarios: arr(ref('Rule')) }), 'the rules') } }),
       post: op('addScenario', {
@@ -198,6 +205,33 @@ export function controlPaths(): Record<string, unknown> {
         summary: 'The request journal: every PAYJS API call, oldest first (in memory, the last 10,000)',
         parameters: journalFilters,
         responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls') },
+      }),
+    },
+    '/__sandbox/ca.pem': {
+      get: op('caCertificate', {
+        tag: 'interception',
+        summary: "The sandbox CA's certificate (PEM; never the key): trust it to reach the proxy and the TLS listener",
+        responses: { 200: { description: 'the certificate', content: { 'application/x-pem-file': { schema: str() } } } },
+      }),
+    },
+    '/__sandbox/interception': {
+      get: op('interception', {
+        tag: 'interception',
+        summary: 'What intercepts payjs.cn here: the proxy and TLS listener URLs, the hosts, the CA file (what `payjs-sandbox env` prints from)',
+        responses: {
+          200: json(
+            exact({
+              url: str('the main port'),
+              'proxy?': str('the interception proxy, for HTTPS_PROXY'),
+              'others?': str('what the proxy does with other hosts', { enum: ['tunnel', 'refuse'] }),
+              'https?': str('the TLS listener'),
+              hosts: arr(str(), 'the hosts intercepted'),
+              caFile: str("the CA certificate's path on the sandbox's machine"),
+              caBundle: str('the CA followed by Mozilla roots, for SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE'),
+            }),
+            'the interception set-up',
+          ),
+        },
       }),
     },
     '/__sandbox/merchants': {

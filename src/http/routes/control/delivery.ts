@@ -62,6 +62,12 @@ export function deliveryRoutes({ gateway, notifier, scenarios, clock }: AppOptio
     ctx.body = clockState();
   });
 
+  // Puts the clock back to real time (where it started); orders and tasks stay as they are.
+  router.post('/clock/reset', (ctx) => {
+    clock.rewind();
+    ctx.body = clockState();
+  });
+
   router.get('/scenarios', (ctx) => {
     ctx.body = { scenarios: scenarios.list() };
   });

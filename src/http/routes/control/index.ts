@@ -6,6 +6,7 @@ import { orderRoutes } from './orders.js';
 import { systemRoutes } from './system.js';
 import { eventRoutes } from './events.js';
 import { conformanceRoutes } from './conformance.js';
+import { interceptionRoutes } from './interception.js';
 import { refuseDeep } from '../../depth.js';
 import { toBodyError } from '../../params.js';
 import { openApiRoutes } from '../openapi.js';
@@ -28,6 +29,6 @@ export function controlRoutes(options: AppOptions): Router {
     refuseDeep(ctx.request.body, 32, 'the body');
     await next();
   });
-  for (const part of [orderRoutes(options), deliveryRoutes(options), systemRoutes(options), eventRoutes(options), conformanceRoutes(options), openApiRoutes(options)]) router.use(part.routes());
+  for (const part of [orderRoutes(options), deliveryRoutes(options), systemRoutes(options), eventRoutes(options), conformanceRoutes(options), interceptionRoutes(options), openApiRoutes(options)]) router.use(part.routes());
   return router;
 }

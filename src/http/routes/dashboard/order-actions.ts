@@ -6,9 +6,12 @@ import type { Order, OrderEvent } from '../../../core/order.js';
  * The order page's Actions menu, as a QA person reads it: each entry either a control action or
  * scenario tokens applied to the order (`POST /__sandbox/orders/{id}/scenario`: one mechanism
  * with the token vocabulary), and, when the order's state forbids it, disabled with the reason.
+ * The Pay entries are a test's override (`pay`: paid whatever the order's scenario says); *Payer
+ * taps Pay* (`tap`) does what the pay page does and follows the scenario. An entry that would
+ * change nothing (Refund of a refunded order) is off too.
  */
 
-export type MenuId = 'payOnTime' | 'payLate' | 'payDuplicate' | 'payForged' | 'payNever' | 'fail' | 'cancel' | 'resend' | 'failNext' | 'refund' | 'close' | 'reverse' | 'expire';
+export type MenuId = 'payOnTime' | 'tap' | 'payLate' | 'payDuplicate' | 'payForged' | 'payNever' | 'fail' | 'cancel' | 'resend' | 'failNext' | 'refund' | 'close' | 'reverse' | 'expire';
 
 /** Why an entry is off: a key of the `order.why` text, with the order's status filled in. */
 export type WhyOff = 'payNotUnpaid' | 'noNotifyUrl' | 'notPaidYet' | 'closedNeverPaid' | 'refundNotPaid' | 'alreadyRefunded' | 'closeNotUnpaid' | 'alreadyClosed';
@@ -45,6 +48,7 @@ export function orderMenu(order: Order, job: NotifyJob | undefined): MenuEntry[]
   const action = (id: MenuId, event: OrderEvent, style?: MenuEntry['style']): MenuEntry => ({ id, post: `${base}/${id}`, group: 'order', style, off: EVENT_OFF[event](order) });
   return [
     { id: 'payOnTime', post: `${base}/pay`, group: 'pay', style: 'primary', off: pay },
+    { id: 'tap', post: `${base}/tap`, group: 'pay', off: pay },
     { id: 'payLate', post: scenario, tokens: 'pay=auto,notify=late:{n}', n: 30, group: 'pay', off: pay ?? notifyOff },
     { id: 'payDuplicate', post: scenario, tokens: 'pay=auto,notify=duplicate:{n}', n: 3, group: 'pay', off: pay ?? notifyOff },
     { id: 'payForged', post: scenario, tokens: 'pay=auto,notify=forged', group: 'pay', off: pay ?? notifyOff },
