@@ -1,6 +1,6 @@
 import { PayjsError } from '../core/errors.js';
 import { checkMerchant, type Merchant } from '../core/merchant.js';
-import { CREATE_ENDPOINTS } from '../core/scenarios.js';
+import { CREATE_ENDPOINTS, ENDPOINTS, type CreateEndpoint } from '../core/endpoints.js';
 import type { Seed, SeedOrder } from './admin.js';
 
 /** Checks of what the control API restores and seeds, made before anything changes: a refused
@@ -63,15 +63,17 @@ export function checkSeed(seed: unknown): Seed {
   return seed as Seed;
 }
 
+const paidAtOnce = (channel: CreateEndpoint) => 'paidAtOnce' in ENDPOINTS[channel];
+
 function checkSeedOrder(o: unknown, where: string): void {
   if (!isObject(o)) throw refuse(where, 'must be an object');
   const order = o as Partial<SeedOrder>;
   const channel = order.channel ?? 'native';
-  if (!CREATE_ENDPOINTS.includes(channel) || (channel as string) === 'miniprogram') throw refuse(`${where}.channel`, `must be one of ${CREATE_ENDPOINTS.filter((c) => c !== 'miniprogram').join(', ')}`);
+  if (!CREATE_ENDPOINTS.includes(channel)) throw refuse(`${where}.channel`, `must be one of ${CREATE_ENDPOINTS.join(', ')}`);
   const status = order.status ?? 'unpaid';
   if (!STATUSES.includes(status)) throw refuse(`${where}.status`, `must be one of ${STATUSES.join(', ')}`);
   // micropay and facepay are paid at once: they cannot be seeded unpaid or closed.
-  if ((channel === 'micropay' || channel === 'facepay') && (status === 'unpaid' || status === 'closed')) throw refuse(`${where}.status`, `${channel} orders are paid at once: seed them paid or refunded`);
+  if (paidAtOnce(channel) && (status === 'unpaid' || status === 'closed')) throw refuse(`${where}.status`, `${channel} orders are paid at once: seed them paid or refunded`);
   if (typeof order.out_trade_no !== 'string' || order.out_trade_no === '') throw refuse(`${where}.out_trade_no`, 'must be a non-empty string');
   if (!Number.isInteger(order.total_fee) || (order.total_fee as number) < 1) throw refuse(`${where}.total_fee`, 'must be a whole number of fen ≥ 1');
   for (const k of ['mchid', 'body', 'attach', 'notify_url', 'openid'] as const) {

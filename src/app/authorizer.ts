@@ -1,5 +1,6 @@
 import { PayjsError } from '../core/errors.js';
-import { checkFormats, readFields, requirePresent, type Endpoint, type Fields } from '../core/fields.js';
+import { ENDPOINTS, type Endpoint } from '../core/endpoints.js';
+import { checkFormats, readFields, requirePresent, type Fields } from '../core/fields.js';
 import type { Merchant, Merchants } from '../core/merchant.js';
 import type { Order } from '../core/order.js';
 import { diagnose, verify, type Params, type SignDiagnosis } from '../core/sign.js';
@@ -23,20 +24,20 @@ export class Authorizer {
   /** A call that names its merchant (create, info, user, …). */
   merchantCall(endpoint: Endpoint, params: Params, now: number): { fields: Fields; merchant: Merchant } {
     const fields = readFields(params);
-    requirePresent(endpoint, fields);
+    requirePresent(ENDPOINTS[endpoint].fields, fields);
     const merchant = this.options.merchants.require(fields.mchid);
     this.verifySign(endpoint, params, merchant, true);
-    checkFormats(endpoint, fields, now, params);
+    checkFormats(ENDPOINTS[endpoint].fields, fields, now, params);
     return { fields, merchant };
   }
 
   /** `/api/openid`: the sign is checked only when one is sent (most clients send none, §13). */
   openidCall(params: Params, now: number): { fields: Fields; merchant: Merchant } {
     const fields = readFields(params);
-    requirePresent('openid', fields);
+    requirePresent(ENDPOINTS.openid.fields, fields);
     const merchant = this.options.merchants.require(fields.mchid);
     if (fields.sign) this.verifySign('openid', params, merchant, true);
-    checkFormats('openid', fields, now, params);
+    checkFormats(ENDPOINTS.openid.fields, fields, now, params);
     return { fields, merchant };
   }
 
@@ -44,7 +45,7 @@ export class Authorizer {
   async orderCall(endpoint: Endpoint, params: Params, now: number, load: (id: string) => Promise<Order | undefined>): Promise<{ order: Order; merchant: Merchant }> {
     const { merchants, lenientSign } = this.options;
     const fields = readFields(params);
-    requirePresent(endpoint, fields);
+    requirePresent(ENDPOINTS[endpoint].fields, fields);
     const id = fields.payjs_order_id;
     const named = fields.mchid ? merchants.require(fields.mchid) : undefined;
     const order = await load(id);
@@ -56,7 +57,7 @@ export class Authorizer {
     }
     // Without mchid the caller has not shown whose key it holds: the expected sign stays hidden.
     this.verifySign(endpoint, params, merchant, named !== undefined);
-    checkFormats(endpoint, fields, now, params);
+    checkFormats(ENDPOINTS[endpoint].fields, fields, now, params);
     return { order, merchant };
   }
 

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
-import { CREATE_ENDPOINTS, magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput, type Subject, type Token } from '../core/scenarios.js';
+import { ORDER_CREATING } from '../core/endpoints.js';
+import { magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput, type Subject, type Token } from '../core/scenarios.js';
 import type { Order } from '../core/order.js';
 import type { Params } from '../core/sign.js';
 
@@ -45,7 +46,7 @@ export class ScenarioBook {
     const tokens = parseTokens(context.header);
     const scalar = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
     const fee = scalar(params.total_fee);
-    if (CREATE_ENDPOINTS.includes(endpoint) && context.magicAmounts) tokens.push(...magicTokens(fee));
+    if ((ORDER_CREATING as readonly string[]).includes(endpoint) && context.magicAmounts) tokens.push(...magicTokens(fee));
     tokens.push(...this.take({
       endpoint,
       mchid: scalar(params.mchid) ?? order?.mchid,

@@ -1,3 +1,4 @@
+import { ORDER_CREATING } from './endpoints.js';
 import { PayjsError } from './errors.js';
 
 /**
@@ -126,13 +127,11 @@ export interface Subject {
   notify_url?: string;
 }
 
-export const CREATE_ENDPOINTS = ['native', 'micropay', 'jsapi', 'cashier', 'mweb', 'facepay', 'miniprogram'];
-
 const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 
 /** Whether a rule's match covers an event. */
 export function matches(m: Match, s: Subject): boolean {
-  if (m.endpoint ? m.endpoint !== s.endpoint : !CREATE_ENDPOINTS.includes(s.endpoint)) return false;
+  if (m.endpoint ? m.endpoint !== s.endpoint : !(ORDER_CREATING as readonly string[]).includes(s.endpoint)) return false;
   if (m.mchid !== undefined && m.mchid !== s.mchid) return false;
   if (m.total_fee !== undefined && m.total_fee !== s.total_fee) return false;
   if (m.notify_url !== undefined && m.notify_url !== s.notify_url) return false;

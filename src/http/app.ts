@@ -7,7 +7,8 @@ import type { RequestJournal } from '../app/call-log.js';
 import type { Admin } from '../app/admin.js';
 import type { EventHub } from '../app/event-hub.js';
 import { PayjsError } from '../core/errors.js';
-import { API_ENDPOINTS, apiRoutes } from './routes/api.js';
+import { apiRoutes } from './routes/api.js';
+import { API_ENDPOINTS, isApiEndpoint } from '../core/endpoints.js';
 import { controlRoutes } from './routes/control/index.js';
 import { errorBoundary, isPayjsPath } from './errors.js';
 import { requireControlToken } from './control-token.js';
@@ -44,7 +45,7 @@ export function createApp(options: AppOptions): Koa {
   app.use(dashboardRoutes(options).routes()); // the dashboard at / and /dashboard/…
   app.use((ctx) => {
     if (ctx.status !== 404 || ctx.body !== undefined) return;
-    if (isPayjsPath(ctx.path) && API_ENDPOINTS.includes(ctx.path.slice(5))) throw new PayjsError('METHOD_NOT_ALLOWED', [ctx.path]);
+    if (isPayjsPath(ctx.path) && isApiEndpoint(ctx.path.slice(5))) throw new PayjsError('METHOD_NOT_ALLOWED', [ctx.path]);
     throw new PayjsError('NOT_FOUND', [isPayjsPath(ctx.path) ? `no PAYJS endpoint ${ctx.path.slice(0, 60)}; the endpoints are ${API_ENDPOINTS.join(', ')}` : `nothing at ${ctx.path.slice(0, 60)}`]);
   });
   return app;

@@ -1,10 +1,9 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { CreateEndpoint, Gateway, OrderEndpoint, QueryEndpoint } from '../../app/gateway.js';
-import { cashierUrl } from '../../core/links.js';
+import type { Gateway } from '../../app/gateway.js';
 import { parseParams } from '../params.js';
 import { PayjsError } from '../../core/errors.js';
-import type { Endpoint } from '../../core/fields.js';
+import { API_ENDPOINTS, ENDPOINTS, type Answer, type ApiEndpoint } from '../../core/endpoints.js';
 import type { Token } from '../../core/scenarios.js';
 import { SCENARIO_HEADER, withFaults } from '../faults.js';
 import { recordCalls } from '../call-recorder.js';
@@ -18,12 +17,7 @@ declare module 'koa' {
   }
 }
 
-const CREATE: CreateEndpoint[] = ['native', 'micropay', 'jsapi', 'mweb', 'facepay'];
-const BY_ORDER: OrderEndpoint[] = ['check', 'close', 'reverse', 'refund'];
-const QUERIES: QueryEndpoint[] = ['user', 'info', 'bank', 'complaint', 'iplist'];
-
-/** Every path of the PAYJS surface, under /api/. */
-export const API_ENDPOINTS: readonly string[] = [...CREATE, 'cashier', ...BY_ORDER, 'openid', ...QUERIES];
+export { API_ENDPOINTS };
 
 /** The base URL the caller reached the sandbox by, for the links in answers. */
 export const baseUrl = (ctx: Context, fallback: () => string) => (ctx.host ? `${ctx.protocol}://${ctx.host}` : fallback());
@@ -31,40 +25,30 @@ export const baseUrl = (ctx: Context, fallback: () => string) => (ctx.host ? `${
 /** The PAYJS surface, at the paths of https://payjs.cn/api/* (payjs-api.md §1), GET or POST. */
 export function apiRoutes(gateway: Gateway, fallbackUrl: () => string, journal: RequestJournal, clock: SandboxClock): Router {
   const router = new Router({ prefix: '/api' });
-  const route = (name: string, handle: (ctx: Context) => Promise<void> | void) => {
+  const answer = (ctx: Context, a: Answer) => {
+    if ('redirect' in a) ctx.redirect(a.redirect);
+    else ctx.body = a.body;
+  };
+  const handlers = (e: ApiEndpoint): ((ctx: Context) => Promise<void> | void) => {
+    const row = ENDPOINTS[e];
+    switch (row.kind) {
+      case 'create': return async (ctx) => answer(ctx, (await gateway.create(e as never, ctx.state.params, baseUrl(ctx, fallbackUrl), ctx.state.tokens)).answer);
+      case 'order-call': return async (ctx) => void (ctx.body = await gateway.orderCall(e as never, ctx.state.params));
+      case 'query': return (ctx) => void (ctx.body = gateway.merchantCalls.query(e as never, ctx.state.params));
+      case 'redirect': return (ctx) => ctx.redirect(gateway.merchantCalls.openidRedirect(ctx.state.params));
+    }
+  };
+  for (const name of API_ENDPOINTS) {
+    const handle = handlers(name);
     const guarded = async (ctx: Context) => {
       // koa-router answers HEAD with the GET route; a HEAD must not create an order.
       if (ctx.method === 'HEAD') throw new PayjsError('METHOD_NOT_ALLOWED', [ctx.path]);
-      ctx.state.tokens = gateway.scenarioFor(name as Endpoint, ctx.state.params, ctx.get(SCENARIO_HEADER) || undefined);
+      ctx.state.tokens = gateway.scenarioFor(name, ctx.state.params, ctx.get(SCENARIO_HEADER) || undefined);
       await withFaults(ctx, ctx.state.tokens, () => handle(ctx));
     };
     const record = recordCalls(name, journal, gateway, clock);
     router.get(`/${name}`, record, parseParams, guarded);
     router.post(`/${name}`, record, parseParams, guarded);
-  };
-  for (const e of CREATE) {
-    route(e, async (ctx) => {
-      ctx.body = (await gateway.create(e, ctx.state.params, baseUrl(ctx, fallbackUrl), ctx.state.tokens)).answer;
-    });
   }
-  for (const e of BY_ORDER) {
-    route(e, async (ctx) => {
-      ctx.body = await gateway[e](ctx.state.params);
-    });
-  }
-  for (const e of QUERIES) {
-    route(e, (ctx) => {
-      ctx.body = gateway.merchantCalls.query(e, ctx.state.params);
-    });
-  }
-  // The cashier is opened by the payer's browser: a valid request goes on to the pay page (§11).
-  route('cashier', async (ctx) => {
-    const base = baseUrl(ctx, fallbackUrl);
-    const { order } = await gateway.create('cashier', ctx.state.params, base, ctx.state.tokens);
-    ctx.redirect(cashierUrl(base, order));
-  });
-  route('openid', (ctx) => {
-    ctx.redirect(gateway.merchantCalls.openidRedirect(ctx.state.params));
-  });
   return router;
 }

@@ -11,7 +11,7 @@ import type { Order, OrderEvent } from '../../../core/order.js';
 import type { RecordedCall } from '../../../app/call-log.js';
 import type { AppOptions } from '../../app.js';
 import { orderTimeline } from '../../../app/timeline.js';
-import { API_ENDPOINTS } from '../api.js';
+import { API_ENDPOINTS } from '../../../core/endpoints.js';
 import { renderDashboard, type LiveWatch } from './render.js';
 import { signDebug, type SignDebugInput } from './sign-debug.js';
 
