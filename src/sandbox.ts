@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SandboxClock } from './clock/clock.js';
 import { Gateway } from './app/gateway.js';
+import { createApiCall } from './app/api-call.js';
 import { createApp } from './http/app.js';
 import { isLoopback } from './http/control-token.js';
 import { Notifier, type NotifyEvent, type NotifyPredicate } from './notify/notifier.js';
@@ -147,7 +148,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const admin = new Admin({ store, gateway, notifier, scenarios, journal, events });
   const host = options.host ?? '127.0.0.1';
   const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
-  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, controlToken, url: () => url, log });
+  const apiCall = createApiCall({ gateway, journal, clock, url: () => url });
+  const app = createApp({ gateway, apiCall, notifier, scenarios, clock, journal, admin, events, controlToken, url: () => url, log });
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.callback());
   const shutdown = async () => {

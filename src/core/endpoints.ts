@@ -216,5 +216,11 @@ export const CREATE_ENDPOINTS: readonly CreateEndpoint[] = ofKind('create');
 /** Whether `name` is a PAYJS endpoint served at /api/. */
 export const isApiEndpoint = (name: string): name is ApiEndpoint => (API_ENDPOINTS as readonly string[]).includes(name);
 
+const kindIs = <K extends EndpointKind>(kind: K) => (e: Endpoint): e is OfKind<K> => ENDPOINTS[e].kind === kind;
+/** Whether an endpoint is of a kind, narrowing its name for the use case of that kind. */
+export const isCreate = kindIs('create');
+export const isOrderCall = kindIs('order-call');
+export const isQuery = kindIs('query');
+
 /** Whether `endpoint` takes `field` (only those shape an order). */
 export const takes = (endpoint: Endpoint, field: string) => Object.hasOwn(ENDPOINTS[endpoint].fields, field);

@@ -8,7 +8,8 @@ import type { Admin } from '../app/admin.js';
 import type { EventHub } from '../app/event-hub.js';
 import { PayjsError } from '../core/errors.js';
 import { apiRoutes } from './routes/api.js';
-import { API_ENDPOINTS, isApiEndpoint } from '../core/endpoints.js';
+import { isApiEndpoint } from '../core/endpoints.js';
+import { unknownEndpoint, type ApiCall } from '../app/api-call.js';
 import { controlRoutes } from './routes/control/index.js';
 import { errorBoundary, isPayjsPath } from './errors.js';
 import { requireControlToken } from './control-token.js';
@@ -18,6 +19,8 @@ import { miniprogramRoutes } from './routes/miniprogram.js';
 
 export interface AppOptions {
   gateway: Gateway;
+  /** The PAYJS surface's pipeline (app/api-call.ts), which the /api routes hand every call to. */
+  apiCall: ApiCall;
   notifier: Notifier;
   scenarios: ScenarioBook;
   clock: SandboxClock;
@@ -38,7 +41,7 @@ export function createApp(options: AppOptions): Koa {
   app.silent = true;
   app.use(errorBoundary(log));
   if (options.controlToken) app.use(requireControlToken(options.controlToken));
-  for (const router of [apiRoutes(gateway, url, options.journal, options.clock), pageRoutes(gateway), miniprogramRoutes(gateway), controlRoutes(options)]) {
+  for (const router of [apiRoutes(options.apiCall, url), pageRoutes(gateway), miniprogramRoutes(gateway), controlRoutes(options)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
@@ -46,7 +49,7 @@ export function createApp(options: AppOptions): Koa {
   app.use((ctx) => {
     if (ctx.status !== 404 || ctx.body !== undefined) return;
     if (isPayjsPath(ctx.path) && isApiEndpoint(ctx.path.slice(5))) throw new PayjsError('METHOD_NOT_ALLOWED', [ctx.path]);
-    throw new PayjsError('NOT_FOUND', [isPayjsPath(ctx.path) ? `no PAYJS endpoint ${ctx.path.slice(0, 60)}; the endpoints are ${API_ENDPOINTS.join(', ')}` : `nothing at ${ctx.path.slice(0, 60)}`]);
+    throw isPayjsPath(ctx.path) ? unknownEndpoint(ctx.path) : new PayjsError('NOT_FOUND', [`nothing at ${ctx.path.slice(0, 60)}`]);
   });
   return app;
 }

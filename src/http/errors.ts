@@ -1,15 +1,12 @@
 import type { Context, Middleware, Next } from 'koa';
 import { PayjsError } from '../core/errors.js';
-import { errorEnvelope } from '../core/answers.js';
+import { asciiHeader, refusal } from '../app/api-call.js';
 
 /** The PAYJS surface answers failures with HTTP 200 and the envelope; other paths with a 4xx. */
 export const isPayjsPath = (path: string) => path.startsWith('/api/');
 
-/** Header values must be ASCII: non-ASCII characters of the canonical string are \u-escaped. */
-const asciiHeader = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
 /** Turns what koa or its body parser throws into a PayjsError, or null for a bug of ours. */
-function asPayjsError(err: unknown): PayjsError | null {
+export function asPayjsError(err: unknown): PayjsError | null {
   if (err instanceof PayjsError) return err;
   const e = err as { status?: number; expose?: boolean; message?: string };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
@@ -31,11 +28,13 @@ export function errorBoundary(log: (line: string) => void): Middleware {
         ctx.body = { error: 'INTERNAL', message: 'the sandbox failed; this is a bug of the sandbox, please report it with the request' };
         return;
       }
-      if (e.debug) ctx.set('X-Payjs-Sandbox-Debug', asciiHeader(e.debug));
       if (isPayjsPath(ctx.path)) {
-        ctx.status = 200;
-        ctx.body = errorEnvelope(e.message);
+        const answer = refusal(e);
+        ctx.status = answer.status;
+        ctx.set(answer.headers);
+        ctx.body = answer.body;
       } else {
+        if (e.debug) ctx.set('X-Payjs-Sandbox-Debug', asciiHeader(e.debug));
         ctx.status = e.httpStatus;
         ctx.body = { error: e.code, message: e.message };
       }

@@ -1,25 +1,16 @@
 import type busboy from 'busboy';
 import { loadBusboy } from './lazy.js';
 import bodyParser from 'koa-bodyparser';
-import type { Context, Middleware, Next } from 'koa';
+import type { Context } from 'koa';
 import { PayjsError } from '../core/errors.js';
 import type { Params } from '../core/sign.js';
 import { refuseDeep } from './depth.js';
 
-/** How a request carried its parameters. */
-export type Transport = 'query' | 'form' | 'json' | 'multipart';
+import type { Transport } from '../app/api-call.js';
 
 /** The most a request body may hold; PAYJS requests are a few hundred bytes. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const BODY_LIMIT = '1mb';
-
-declare module 'koa' {
-  interface DefaultState {
-    /** One parameter map: query ∪ body, the body winning (payjs-api.md §2.1). */
-    params: Params;
-    transport: Transport;
-  }
-}
 
 const parseJsonAndForm = bodyParser({
   enableTypes: ['json', 'form'],
@@ -81,17 +72,18 @@ async function readMultipart(ctx: Context): Promise<Params> {
   });
 }
 
-/** Builds `ctx.state.params` from the query string and any body, and notes the transport. */
-export const parseParams: Middleware = async (ctx: Context, next: Next) => {
+/** One parameter map from the query string and any body: query ∪ body, the body winning
+ * (payjs-api.md §2.1), and how they came. */
+export async function readParams(ctx: Context): Promise<{ params: Params; via: Transport }> {
   let body: unknown = {};
-  let transport: Transport = 'query';
+  let via: Transport = 'query';
   if (ctx.is('multipart/form-data')) {
     body = await readMultipart(ctx);
-    transport = 'multipart';
+    via = 'multipart';
   } else if (ctx.request.length !== 0 || ctx.get('transfer-encoding')) {
     await parseJsonAndForm(ctx, async () => {});
     body = ctx.request.body ?? {};
-    transport = ctx.is('json') ? 'json' : 'form';
+    via = ctx.is('json') ? 'json' : 'form';
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new PayjsError('BAD_BODY', ['the body must be a JSON object or form fields']);
@@ -100,8 +92,6 @@ export const parseParams: Middleware = async (ctx: Context, next: Next) => {
   const params: Params = Object.create(null);
   for (const [k, v] of Object.entries(ctx.query)) params[k] = v;
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) params[k] = v as Params[string];
-  if (Object.keys(body).length === 0) transport = 'query';
-  ctx.state.params = params;
-  ctx.state.transport = transport;
-  await next();
-};
+  if (Object.keys(body).length === 0) via = 'query';
+  return { params, via };
+}
