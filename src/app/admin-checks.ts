@@ -1,7 +1,32 @@
 import { PayjsError } from '../core/errors.js';
 import { checkMerchant, type Merchant } from '../core/merchant.js';
 import { CREATE_ENDPOINTS, ENDPOINTS, type CreateEndpoint } from '../core/endpoints.js';
-import type { Seed, SeedOrder } from './admin.js';
+
+/** A snapshot of a whole sandbox, as `GET /__sandbox/snapshot` gives it. */
+export interface Snapshot {
+  version: 1;
+  taken_at: number;
+  collections: Record<string, Record<string, unknown>>;
+}
+
+/** One order of a seed file: created as its merchant would, then brought to `status`. */
+export interface SeedOrder {
+  mchid?: string;
+  channel?: CreateEndpoint;
+  out_trade_no: string;
+  total_fee: number;
+  body?: string;
+  attach?: string;
+  notify_url?: string;
+  openid?: string;
+  status?: 'unpaid' | 'paid' | 'refunded' | 'closed';
+}
+
+/** A seed file (fixtures/seed.json): merchants and orders to start from. */
+export interface Seed {
+  merchants?: Merchant[];
+  orders?: SeedOrder[];
+}
 
 /** Checks of what the control API restores and seeds, made before anything changes: a refused
  * restore or seed leaves the sandbox as it was. */

@@ -7,38 +7,13 @@ import type { EventHub } from './event-hub.js';
 import { PayjsError } from '../core/errors.js';
 import { checkMerchant, type Merchant } from '../core/merchant.js';
 import { sign } from '../core/sign.js';
-import { checkSeed, checkSnapshot } from './admin-checks.js';
-import type { CreateEndpoint } from './gateway.js';
+import { checkSeed, checkSnapshot, type Seed, type Snapshot } from './admin-checks.js';
 import type { ControlAction } from '../core/order.js';
 import type { Order } from '../core/order.js';
 
 const MERCHANTS = 'merchants';
 
-/** A snapshot of a whole sandbox, as `GET /__sandbox/snapshot` gives it. */
-export interface Snapshot {
-  version: 1;
-  taken_at: number;
-  collections: Record<string, Record<string, unknown>>;
-}
-
-/** One order of a seed file: created as its merchant would, then brought to `status`. */
-export interface SeedOrder {
-  mchid?: string;
-  channel?: CreateEndpoint;
-  out_trade_no: string;
-  total_fee: number;
-  body?: string;
-  attach?: string;
-  notify_url?: string;
-  openid?: string;
-  status?: 'unpaid' | 'paid' | 'refunded' | 'closed';
-}
-
-/** A seed file (fixtures/seed.json): merchants and orders to start from. */
-export interface Seed {
-  merchants?: Merchant[];
-  orders?: SeedOrder[];
-}
+export type { Seed, SeedOrder, Snapshot } from './admin-checks.js';
 
 const STATUS_ACTIONS: Record<string, ControlAction[]> = { unpaid: [], paid: ['pay'], refunded: ['pay', 'refund'], closed: ['close'] };
 

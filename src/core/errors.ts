@@ -31,16 +31,6 @@ const MESSAGES = {
 
 export type ErrorCode = keyof typeof MESSAGES;
 
-/** HTTP status of each failure on the control API; the PAYJS surface always answers 200. */
-const CONTROL_STATUS: Record<ErrorCode, number> = {
-  MISSING_PARAM: 400, INVALID_PARAM: 400, PARAM_TOO_LONG: 400, BAD_AMOUNT: 400, UNKNOWN_MCHID: 404,
-  SIGN_MISSING: 400, SIGN_ERROR: 400, ORDER_NOT_FOUND: 404, ORDER_PAID: 409, ORDER_CLOSED: 409,
-  ORDER_REFUNDED: 409, ORDER_UNPAID: 409, ORDER_TOO_OLD: 409, DUPLICATE_OUT_TRADE_NO: 409,
-  BAD_BODY: 400, BODY_TOO_LARGE: 413, NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, UNKNOWN_SCENARIO: 400, STORAGE_FAILED: 500,
-  PAYSIGN_ERROR: 400,
-  CAMELCASE_FIELDS: 400,
-};
-
 /** A refusal the sandbox answers with PAYJS's failure envelope; `debug` goes to a response header. */
 export class PayjsError extends Error {
   readonly code: ErrorCode;
@@ -50,8 +40,5 @@ export class PayjsError extends Error {
     this.name = 'PayjsError';
     this.code = code;
     this.debug = debug;
-  }
-  get httpStatus(): number {
-    return CONTROL_STATUS[this.code];
   }
 }

@@ -1,15 +1,10 @@
 import Koa from 'koa';
-import type { SandboxClock } from '../clock/clock.js';
-import type { Gateway } from '../app/gateway.js';
-import type { Notifier } from '../notify/notifier.js';
-import type { ScenarioBook } from '../app/scenario-book.js';
-import type { RequestJournal } from '../app/call-log.js';
-import type { Admin } from '../app/admin.js';
-import type { EventHub } from '../app/event-hub.js';
 import { PayjsError } from '../core/errors.js';
 import { apiRoutes } from './routes/api.js';
 import { isApiEndpoint } from '../core/endpoints.js';
-import { unknownEndpoint, type ApiCall } from '../app/api-call.js';
+import { unknownEndpoint } from '../app/api-call.js';
+import type { AppOptions } from './app-options.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { controlRoutes } from './routes/control/index.js';
 import { errorBoundary, isPayjsPath } from './errors.js';
 import { requireControlToken } from './control-token.js';
@@ -17,22 +12,7 @@ import { pageRoutes } from './routes/pages.js';
 import { dashboardRoutes } from './routes/dashboard/index.js';
 import { miniprogramRoutes } from './routes/miniprogram.js';
 
-export interface AppOptions {
-  gateway: Gateway;
-  /** The PAYJS surface's pipeline (app/api-call.ts), which the /api routes hand every call to. */
-  apiCall: ApiCall;
-  notifier: Notifier;
-  scenarios: ScenarioBook;
-  clock: SandboxClock;
-  journal: RequestJournal;
-  admin: Admin;
-  events: EventHub;
-  /** When set, the control API and the dashboard require it (the sandbox is not on loopback). */
-  controlToken?: string;
-  /** The sandbox's own URL, for links when a request carries no Host header. */
-  url: () => string;
-  log: (line: string) => void;
-}
+export type { AppOptions } from './app-options.js';
 
 /** The HTTP app: the PAYJS surface at /api/*, the pay pages, and the control API at /__sandbox/. */
 export function createApp(options: AppOptions): Koa {
@@ -41,7 +21,7 @@ export function createApp(options: AppOptions): Koa {
   app.silent = true;
   app.use(errorBoundary(log));
   if (options.controlToken) app.use(requireControlToken(options.controlToken));
-  for (const router of [apiRoutes(options.apiCall, url), pageRoutes(gateway), miniprogramRoutes(gateway), controlRoutes(options)]) {
+  for (const router of [apiRoutes(options.apiCall, url), pageRoutes(gateway), miniprogramRoutes(gateway), controlRoutes(options), openApiRoutes(options)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

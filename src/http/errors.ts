@@ -1,9 +1,19 @@
 import type { Context, Middleware, Next } from 'koa';
-import { PayjsError } from '../core/errors.js';
+import { PayjsError, type ErrorCode } from '../core/errors.js';
 import { asciiHeader, refusal } from '../app/api-call.js';
 
 /** The PAYJS surface answers failures with HTTP 200 and the envelope; other paths with a 4xx. */
 export const isPayjsPath = (path: string) => path.startsWith('/api/');
+
+/** HTTP status of each refusal on the control API and the pages; the PAYJS surface always answers 200. */
+const CONTROL_STATUS: Record<ErrorCode, number> = {
+  MISSING_PARAM: 400, INVALID_PARAM: 400, PARAM_TOO_LONG: 400, BAD_AMOUNT: 400, UNKNOWN_MCHID: 404,
+  SIGN_MISSING: 400, SIGN_ERROR: 400, ORDER_NOT_FOUND: 404, ORDER_PAID: 409, ORDER_CLOSED: 409,
+  ORDER_REFUNDED: 409, ORDER_UNPAID: 409, ORDER_TOO_OLD: 409, DUPLICATE_OUT_TRADE_NO: 409,
+  BAD_BODY: 400, BODY_TOO_LARGE: 413, NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, UNKNOWN_SCENARIO: 400, STORAGE_FAILED: 500,
+  PAYSIGN_ERROR: 400,
+  CAMELCASE_FIELDS: 400,
+};
 
 /** Turns what koa or its body parser throws into a PayjsError, or null for a bug of ours. */
 export function asPayjsError(err: unknown): PayjsError | null {
@@ -35,7 +45,7 @@ export function errorBoundary(log: (line: string) => void): Middleware {
         ctx.body = answer.body;
       } else {
         if (e.debug) ctx.set('X-Payjs-Sandbox-Debug', asciiHeader(e.debug));
-        ctx.status = e.httpStatus;
+        ctx.status = CONTROL_STATUS[e.code];
         ctx.body = { error: e.code, message: e.message };
       }
     }

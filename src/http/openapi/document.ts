@@ -3,7 +3,6 @@ import { CONTROL_SCHEMAS } from './components.js';
 import { controlPaths } from './control.js';
 import { PAYJS_HEADERS, PAYJS_PARAMETERS, PAYJS_SCHEMAS, SIGN_DEBUG, payjsPaths, requestSchemas } from './payjs.js';
 
-export { OPENAPI_PATH } from '../routes/openapi.js';
 
 // The package.json beside dist/ (or src/, under the tests): the description's version is the package's.
 let version: string | undefined;

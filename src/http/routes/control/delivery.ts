@@ -2,8 +2,8 @@ import Router from '@koa/router';
 import { PayjsError } from '../../../core/errors.js';
 import type { RuleInput } from '../../../core/scenarios.js';
 import type { NotifyEvent } from '../../../notify/notifier.js';
-import type { AppOptions } from '../../app.js';
-import { jsonBody, queryText } from './index.js';
+import type { AppOptions } from '../../app-options.js';
+import { jsonBody, queryText } from './input.js';
 
 /** Notifications, the clock and scenario rules: what shapes delivery over time. */
 export function deliveryRoutes({ gateway, notifier, scenarios, clock }: AppOptions): Router {

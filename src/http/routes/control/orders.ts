@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import { CONTROL_ACTIONS, type ControlAction } from '../../../core/order.js';
 import { PayjsError } from '../../../core/errors.js';
-import type { AppOptions } from '../../app.js';
-import { jsonBody, queryText } from './index.js';
+import type { AppOptions } from '../../app-options.js';
+import { jsonBody, queryText } from './input.js';
 import { describeLine, orderTimeline } from '../../../app/timeline.js';
 
 /** Orders: list with filters, one with its timeline, and the actions of the dashboard. */

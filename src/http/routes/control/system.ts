@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import type { Seed } from '../../../app/admin.js';
-import type { AppOptions } from '../../app.js';
+import type { AppOptions } from '../../app-options.js';
 import { baseUrl } from '../api.js';
-import { jsonBody, queryText } from './index.js';
+import { jsonBody, queryText } from './input.js';
 
 /** The whole sandbox: the request journal, merchants, reset, snapshot and restore, seeding. */
 export function systemRoutes({ gateway, journal, admin, clock, url }: AppOptions): Router {

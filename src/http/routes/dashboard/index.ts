@@ -9,7 +9,7 @@ import { DEFAULT_MERCHANT } from '../../../core/merchant.js';
 import { MAGIC_AMOUNTS, VOCABULARY } from '../../../core/scenarios.js';
 import type { Order, OrderEvent } from '../../../core/order.js';
 import type { RecordedCall } from '../../../app/call-log.js';
-import type { AppOptions } from '../../app.js';
+import type { AppOptions } from '../../app-options.js';
 import { orderTimeline } from '../../../app/timeline.js';
 import { API_ENDPOINTS } from '../../../core/endpoints.js';
 import { renderDashboard, type LiveWatch } from './render.js';
