@@ -1,6 +1,6 @@
 import type busboy from 'busboy';
 import { loadBusboy } from './lazy.js';
-import bodyParser from 'koa-bodyparser';
+import { bodyParserFor } from './body-parser.js';
 import type { Context } from 'koa';
 import { PayjsError } from '../core/errors.js';
 import type { Params } from '../core/sign.js';
@@ -12,28 +12,9 @@ import type { Transport } from '../app/api-call.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const BODY_LIMIT = '1mb';
 
-const parseJsonAndForm = bodyParser({
-  enableTypes: ['json', 'form'],
-  jsonLimit: BODY_LIMIT,
-  formLimit: BODY_LIMIT,
-  strict: false,
-  // qs would read `a.b=1` as an object (PAYJS names have no dots), and would silently drop
-  // names like `constructor`: keep them, so that the refusal names them.
-  queryString: { allowDots: false, parameterLimit: 1000, allowPrototypes: true, plainObjects: true },
-  // A form sent without a content type is still a form (some clients omit the header).
-  extendTypes: { form: ['application/x-www-form-urlencoded', 'text/plain'] },
-  onerror: (err: Error & { status?: number; type?: string }) => {
-    throw toBodyError(err);
-  },
-} as bodyParser.Options);
-
-export function toBodyError(err: Error & { status?: number; type?: string }): PayjsError {
-  if (err.status === 413) return new PayjsError('BODY_TOO_LARGE', ['1 MB']);
-  if (err.type === 'encoding.unsupported' || err.status === 415) return new PayjsError('BAD_BODY', ['unsupported content encoding; send plain UTF-8']);
-  if (/prototype property/.test(err.message)) return new PayjsError('INVALID_PARAM', ['__proto__', 'reserved name; remove it']);
-  if (err instanceof SyntaxError || err.type === 'entity.parse.failed') return new PayjsError('BAD_BODY', ['the JSON body does not parse; check quotes and commas']);
-  return new PayjsError('BAD_BODY', [err.message]);
-}
+// qs would read `a.b=1` as an object (PAYJS names have no dots), and would silently drop names
+// like `constructor`: keep them, so that the refusal names them.
+const parseJsonAndForm = bodyParserFor({ types: ['json', 'form'], limit: BODY_LIMIT, plainIsForm: true, flatNames: true });
 
 /** Reads a multipart/form-data body (what PHP's curl sends for an array) into fields. */
 async function readMultipart(ctx: Context): Promise<Params> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type Router from '@koa/router';
-import bodyParser from 'koa-bodyparser';
+import { bodyParserFor } from '../body-parser.js';
 import type { Context, Next } from 'koa';
 import type { Gateway } from '../../app/gateway.js';
 import { PayjsError } from '../../core/errors.js';
@@ -27,7 +27,7 @@ async function cors(ctx: Context, next: Next) {
   await next();
 }
 
-const readJson = bodyParser({ enableTypes: ['json'], jsonLimit: '16kb', strict: true });
+const readJson = bodyParserFor({ types: ['json'], limit: '16kb', strict: true });
 
 /** The `jsapi` object of a sheet request, as `/api/jsapi` answered it. */
 function jsapiOf(ctx: Context): Params {

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import bodyParser from 'koa-bodyparser';
+import { bodyParserFor } from '../body-parser.js';
 import { loadQrcode } from '../lazy.js';
 import type { Context } from 'koa';
 import type { Gateway } from '../../app/gateway.js';
@@ -60,7 +60,7 @@ export function addPayPages(router: Router, gateway: Gateway): void {
   // callback_url; a cashier without one is closed by WeChat (payjs-api.md §8, §11). Fail and
   // cancel show the result, with a link back to the merchant: PAYJS documents callback_url for
   // success only.
-  router.post(`${PAGE_PATHS.pay}:code`, bodyParser({ enableTypes: ['form'] }), async (ctx) => {
+  router.post(`${PAGE_PATHS.pay}:code`, bodyParserFor({ types: ['form'], limit: '56kb' }), async (ctx) => {
     const found = await gateway.orderByCode(ctx.params.code);
     if (!found) return missing(ctx);
     const requested = (ctx.request.body as Record<string, unknown> | undefined)?.action;

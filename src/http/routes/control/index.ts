@@ -1,18 +1,17 @@
 import Router from '@koa/router';
-import bodyParser from 'koa-bodyparser';
+import { bodyParserFor } from '../../body-parser.js';
 import type { AppOptions } from '../../app-options.js';
 import { deliveryRoutes } from './delivery.js';
 import { orderRoutes } from './orders.js';
 import { systemRoutes } from './system.js';
 import { eventRoutes } from './events.js';
 import { refuseDeep } from '../../depth.js';
-import { toBodyError } from '../../params.js';
 
 /** The sandbox's own controls, outside /api/ (payjs-api.md §19.8): JSON in, JSON out, 4xx on
  * refusal with `{ error, message }`. Described in /__sandbox/openapi.json. */
 export function controlRoutes(options: AppOptions): Router {
   const router = new Router({ prefix: '/__sandbox' });
-  router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '16mb', onerror: (err: Error) => { throw toBodyError(err); } }));
+  router.use(bodyParserFor({ types: ['json'], limit: '16mb' }));
   router.use(async (ctx, next) => {
     refuseDeep(ctx.request.body, 32, 'the body');
     await next();

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import bodyParser from 'koa-bodyparser';
+import { bodyParserFor } from '../../body-parser.js';
 import type { Context } from 'koa';
 import { CONTROL_ACTIONS } from '../../../core/order.js';
 import { NEXT } from '../../../core/transitions.js';
@@ -115,7 +115,7 @@ export function dashboardRoutes(options: AppOptions): Router {
   });
 
   // The signature debugger's one endpoint: JSON in ({ params, key?, sign? }), every step out.
-  router.post('/dashboard/sign-debug', bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }), (ctx) => {
+  router.post('/dashboard/sign-debug', bodyParserFor({ types: ['json'], limit: '1mb' }), (ctx) => {
     const body = ctx.request.body;
     const input = (typeof body === 'object' && body !== null ? body : {}) as SignDebugInput;
     ctx.body = signDebug(input, gateway.merchants.list());
