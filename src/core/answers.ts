@@ -44,7 +44,8 @@ export function mwebAnswer(order: Order, base: string, key: string): Params {
   return signedBody({ ...ok, payjs_order_id: order.payjs_order_id, h5_url: h5Url(base, order) }, key);
 }
 
-/** `check` (payjs-api.md §15.1): unpaid orders carry "0" for transaction_id and paid_time [OBS]. */
+/** `check` (payjs-api.md §15.1): unpaid orders carry "0" for transaction_id and paid_time [OBS];
+ * no `return_msg`, as the doc table has none [UNK]. */
 export function checkAnswer(order: Order, key: string): Params {
   const paid = order.paid_at !== undefined;
   return signedBody({

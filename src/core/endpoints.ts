@@ -94,6 +94,8 @@ export const ENDPOINTS = {
     summary: '扫码支付: a QR (native) order (payjs-api.md §5)', answers: ['NativeAnswer'],
     answer: (order, c) => json(answers.nativeAnswer(order, c.echo, c.base, c.key)),
   },
+  // Without a scenario micropay succeeds at once with `return_code: 1` [UNK]: whether PAYJS
+  // answers 1 for a password-less payment is unknown (an SDK claims it is always 0).
   micropay: {
     kind: 'create', channel: 'micropay', paidAtOnce: true, password: true,
     fields: { ...RULES.deviceCreate, auth_code: { required: true, kind: 'authCode' } },

@@ -4,7 +4,10 @@ import type { Order, OrderEvent, OrderStatus, Payment } from './order.js';
 /**
  * The order state machine as a table: status × event → next status. A missing entry is a
  * refusal; an entry that leads back to the same status is accepted without a change (a second
- * refund, a reverse of a closed order), which the gateway answers as PAYJS does.
+ * refund, a reverse of a closed order), which the gateway answers as PAYJS does. That close
+ * refuses a closed order while reverse and a second refund are accepted is the sandbox's reading
+ * [UNK]; reverse works on every channel, not only micropay and facepay as the doc advises (§15.3)
+ * [INF].
  */
 export const NEXT: Record<OrderStatus, Partial<Record<OrderEvent, OrderStatus>>> = {
   unpaid: { pay: 'paid', close: 'closed', expire: 'closed', reverse: 'closed' },
