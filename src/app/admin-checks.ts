@@ -1,4 +1,4 @@
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { checkMerchant, type Merchant } from '../core/merchant.js';
 import { CREATE_ENDPOINTS, ENDPOINTS, type CreateEndpoint } from '../core/endpoints.js';
 
@@ -36,7 +36,7 @@ const JOB_STATES = ['pending', 'delivered', 'checked', 'exhausted'];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown) => typeof v === 'string' && v.length > 0;
 const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-const refuse = (where: string, why: string) => new PayjsError('INVALID_PARAM', [where, why]);
+const refuse = (where: string, why: string) => new Refusal('INVALID_PARAM', [where, why]);
 
 /** What each collection's records must have (the sandbox writes more; these are what it reads). */
 const RECORD_CHECKS: Record<string, (r: Record<string, unknown>) => boolean> = {

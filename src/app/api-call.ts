@@ -1,9 +1,9 @@
 import type { SandboxClock } from '../clock/clock.js';
 import type { Gateway } from './gateway.js';
-import type { RequestJournal } from './call-log.js';
+import type { CallLog } from './call-log.js';
 import { errorEnvelope } from '../core/answers.js';
 import { API_ENDPOINTS, isApiEndpoint, isCreate, isOrderCall, isQuery, type Answer, type ApiEndpoint } from '../core/endpoints.js';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { find, type Token } from '../core/scenarios.js';
 import type { Params } from '../core/sign.js';
 
@@ -49,7 +49,7 @@ export type ApiCall = (request: ApiRequest) => Promise<ApiResponse>;
 
 export interface ApiCallOptions {
   gateway: Gateway;
-  journal: RequestJournal;
+  callLog: CallLog;
   clock: SandboxClock;
   /** The sandbox's own URL, for links when the transport knows no origin. */
   url: () => string;
@@ -69,10 +69,10 @@ export const asciiHeader = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\u
 
 /** The refusal of a path under /api/ that is no PAYJS endpoint. */
 export const unknownEndpoint = (path: string) =>
-  new PayjsError('NOT_FOUND', [`no PAYJS endpoint ${path.slice(0, 60)}; the endpoints are ${API_ENDPOINTS.join(', ')}`]);
+  new Refusal('NOT_FOUND', [`no PAYJS endpoint ${path.slice(0, 60)}; the endpoints are ${API_ENDPOINTS.join(', ')}`]);
 
 /** PAYJS answers a refusal with HTTP 200 and its envelope; a sign refusal carries its diagnosis. */
-export function refusal(e: PayjsError): ApiResponse {
+export function refusal(e: Refusal): ApiResponse {
   const headers: Record<string, string> = { 'content-type': JSON_TYPE };
   if (e.debug) headers[DEBUG_HEADER] = asciiHeader(e.debug);
   return { status: 200, headers, body: errorEnvelope(e.message) };
@@ -80,10 +80,10 @@ export function refusal(e: PayjsError): ApiResponse {
 
 /**
  * The PAYJS surface, whatever the transport: read the parameters → the scenario of the call →
- * its `api=…` faults → authorize and carry it out (the gateway) → record it in the request
- * journal. Refusals are answers (the envelope, HTTP 200); only a bug of the sandbox throws.
+ * its `api=…` faults → authorize and carry it out (the gateway) → record it in the
+ * call log. Refusals are answers (the envelope, HTTP 200); only a bug of the sandbox throws.
  */
-export function createApiCall({ gateway, journal, clock, url }: ApiCallOptions): ApiCall {
+export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions): ApiCall {
   /** The use case of the endpoint's kind; the gateway authorizes. */
   const carryOut = async (endpoint: ApiEndpoint, params: Params, tokens: Token[], base: string): Promise<Answer> => {
     if (isCreate(endpoint)) return (await gateway.create(endpoint, params, base, tokens)).answer;
@@ -125,23 +125,23 @@ export function createApiCall({ gateway, journal, clock, url }: ApiCallOptions):
     let via: Transport = request.via ?? 'query';
     let tokens: Token[] = [];
     let response: ApiResponse | undefined;
-    let error: PayjsError | undefined;
+    let error: Refusal | undefined;
     try {
       if (request.read) ({ params, via } = await request.read());
       // A HEAD (or any other method) must not create an order.
-      if (request.method !== 'GET' && request.method !== 'POST') throw new PayjsError('METHOD_NOT_ALLOWED', [request.path]);
+      if (request.method !== 'GET' && request.method !== 'POST') throw new Refusal('METHOD_NOT_ALLOWED', [request.path]);
       tokens = gateway.scenarioFor(endpoint, params, header(request.headers, SCENARIO_HEADER));
       response = await underFaults(endpoint, params, tokens, request.base ?? url());
       return response;
     } catch (err) {
-      if (!(err instanceof PayjsError)) throw err;
+      if (!(err instanceof Refusal)) throw err;
       error = err;
       response = refusal(err);
       return response;
     } finally {
       const verdict = gateway.signVerdict(params);
       const body = typeof response?.body === 'object' ? response.body : undefined;
-      journal.add({
+      callLog.add({
         at,
         method: request.method,
         path: request.path,

@@ -4,7 +4,7 @@ import { Authorizer } from './authorizer.js';
 import { MerchantCalls } from './merchant-calls.js';
 import type { ScenarioBook } from './scenario-book.js';
 import { newOrder, newPayment } from '../core/new-order.js';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { ENDPOINTS, type Answer, type CreateEndpoint, type CreateRow, type Endpoint, type OrderCallRow, type OrderEndpoint } from '../core/endpoints.js';
 import type { Fields } from '../core/fields.js';
 import { payjsOrderId, token, type Random } from '../core/ids.js';
@@ -30,7 +30,8 @@ export interface GatewayOptions {
   merchants: Merchants;
   clock: SandboxClock;
   scenarios: ScenarioBook;
-  events?: OrderEvents;
+  /** Hears of payments, checks and later changes (the notifier). */
+  notifier?: OrderEvents;
   random?: Random;
   /** Refuse a second order with the same out_trade_no (PAYJS seems to accept it, §17). */
   uniqueOutTradeNo?: boolean;
@@ -111,7 +112,7 @@ export class Gateway {
     const { order, merchant } = await this.auth.orderCall(endpoint, params, this.clock.now(), (id) => this.order(id));
     if (!row.event) {
       // A successful check of a paid order stops the notify retries (payjs-api.md §14).
-      if (order.paid_at !== undefined) await this.options.events?.checked(order);
+      if (order.paid_at !== undefined) await this.options.notifier?.checked(order);
       return row.answer(order, merchant.key, false);
     }
     if (row.window) this.within(order, row.window.days, row.window.action);
@@ -123,13 +124,13 @@ export class Gateway {
 
   /** Marks an unpaid order paid, as if the payer paid; refuses what cannot be paid. */
   async pay(payjsOrderId: string, payer?: { openid?: string }): Promise<Order> {
-    if (!(await this.order(payjsOrderId))) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    if (!(await this.order(payjsOrderId))) throw new Refusal('ORDER_NOT_FOUND', [payjsOrderId]);
     const order = this.latest(payjsOrderId);
     const now = this.clock.now();
     const payment = this.payment(payer?.openid ? { ...order, openid: payer.openid } : order, now);
     const { order: paid } = transition(order, 'pay', now, payment);
     await this.save(paid);
-    await this.options.events?.paid(paid, this.tokensOf(paid));
+    await this.options.notifier?.paid(paid, this.tokensOf(paid));
     return paid;
   }
 
@@ -137,7 +138,7 @@ export class Gateway {
    * cancel (`pay=fail`, `pay=cancel`); `fail` and `cancel` leave the order unpaid. */
   async payerAction(payjsOrderId: string, action: 'pay' | 'fail' | 'cancel', payer?: { openid?: string }): Promise<{ order: Order; outcome: 'paid' | 'failed' | 'cancelled' }> {
     const order = await this.order(payjsOrderId);
-    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    if (!order) throw new Refusal('ORDER_NOT_FOUND', [payjsOrderId]);
     const tokens = this.tokensOf(order);
     const outcome = action === 'fail' || find(tokens, 'pay=fail') ? 'failed' : action === 'cancel' || find(tokens, 'pay=cancel') ? 'cancelled' : 'paid';
     if (outcome === 'paid') return { order: await this.pay(payjsOrderId, payer), outcome };
@@ -167,7 +168,7 @@ export class Gateway {
     return expired;
   }
 
-  /** The verdict on a request's sign, for the request journal. */
+  /** The verdict on a request's sign, for the call log. */
   signVerdict(params: Params): ReturnType<Authorizer['verdict']> {
     const id = params.payjs_order_id;
     return this.auth.verdict(params, typeof id === 'string' ? this.store.get<Order>(ORDERS, id) : undefined);
@@ -192,7 +193,7 @@ export class Gateway {
     if (action === 'pay') return this.pay(payjsOrderId);
     if (action === 'fail' || action === 'cancel') return (await this.payerAction(payjsOrderId, action)).order;
     const order = await this.order(payjsOrderId);
-    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    if (!order) throw new Refusal('ORDER_NOT_FOUND', [payjsOrderId]);
     return this.apply(order, action);
   }
 
@@ -221,13 +222,13 @@ export class Gateway {
   /** A new order, saved: paid at once (micropay, facepay), or waiting for its expiry and any
    * delayed payment. Refuses a reused out_trade_no under --unique-out-trade-no. */
   private async open(channel: Channel, fields: Fields, merchant: Merchant, now: number, tokens: Token[], paidAtOnce: boolean): Promise<Order> {
-    if (this.options.uniqueOutTradeNo && this.outTradeNos.has(`${merchant.mchid}\u0000${fields.out_trade_no}`)) throw new PayjsError('DUPLICATE_OUT_TRADE_NO', [fields.out_trade_no]);
+    if (this.options.uniqueOutTradeNo && this.outTradeNos.has(`${merchant.mchid}\u0000${fields.out_trade_no}`)) throw new Refusal('DUPLICATE_OUT_TRADE_NO', [fields.out_trade_no]);
     let id = payjsOrderId(now, this.random);
     while (this.store.get(ORDERS, id)) id = payjsOrderId(now, this.random);
     let order = newOrder({ id, code: this.newCode(), channel, fields, merchant, now, tokens });
     if (paidAtOnce) order = transition(order, 'pay', now, this.payment(order, now)).order;
     await this.save(order);
-    if (order.status === 'paid') await this.options.events?.paid(order, this.tokensOf(order));
+    if (order.status === 'paid') await this.options.notifier?.paid(order, this.tokensOf(order));
     else this.scheduleUnpaid(order);
     return order;
   }
@@ -271,7 +272,7 @@ export class Gateway {
     const result = transition(this.latest(order.payjs_order_id), event, this.clock.now());
     if (result.changed) {
       await this.save(result.order);
-      if (result.order.paid_at !== undefined) await this.options.events?.later(result.order);
+      if (result.order.paid_at !== undefined) await this.options.notifier?.later(result.order);
     }
     return result;
   }
@@ -279,7 +280,7 @@ export class Gateway {
   /** The order as stored right now (synchronous: call it with no await before the write). */
   private latest(payjsOrderId: string): Order {
     const order = this.store.get<Order>(ORDERS, payjsOrderId);
-    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    if (!order) throw new Refusal('ORDER_NOT_FOUND', [payjsOrderId]);
     return order;
   }
 
@@ -296,7 +297,7 @@ export class Gateway {
     try {
       await this.store.put(ORDERS, order.payjs_order_id, order);
     } catch (err) {
-      throw new PayjsError('STORAGE_FAILED', [(err as Error).message]);
+      throw new Refusal('STORAGE_FAILED', [(err as Error).message]);
     }
     this.options.onOrder?.(order);
   }
@@ -307,7 +308,7 @@ export class Gateway {
   }
 
   private within(order: Order, days: number, action: string): void {
-    if (this.clock.now() - order.created_at > days * DAY_MS) throw new PayjsError('ORDER_TOO_OLD', [action, String(days)]);
+    if (this.clock.now() - order.created_at > days * DAY_MS) throw new Refusal('ORDER_TOO_OLD', [action, String(days)]);
   }
 
 }

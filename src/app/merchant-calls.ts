@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/clock.js';
 import type { Authorizer } from './authorizer.js';
 import { merchantAnswer } from '../core/answers.js';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { ENDPOINTS, type QueryEndpoint } from '../core/endpoints.js';
 import { openidPageUrl } from '../core/links.js';
 import { DEFAULT_PAYER_OPENID } from '../core/new-order.js';
@@ -32,7 +32,7 @@ export class MerchantCalls {
       url = new URL(fields.callback_url);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
     } catch {
-      throw new PayjsError('INVALID_PARAM', ['callback_url', 'must be an absolute http(s) URL']);
+      throw new Refusal('INVALID_PARAM', ['callback_url', 'must be an absolute http(s) URL']);
     }
     if (openid === undefined && this.options.openidPage) {
       return openidPageUrl({ ...fields }); // every parameter goes on, so a sign still verifies there

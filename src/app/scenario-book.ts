@@ -15,7 +15,7 @@ export class ScenarioBook {
     this.counter = Math.max(0, ...this.list().map((r) => Number(r.id.slice(1)) || 0));
   }
 
-  /** Adds a rule; throws a PayjsError naming what is wrong with the input. */
+  /** Adds a rule; throws a Refusal naming what is wrong with the input. */
   async add(input: RuleInput): Promise<Rule> {
     const rule = makeRule(`s${++this.counter}`, input);
     await this.store.put(RULES, rule.id, rule);

@@ -31,14 +31,22 @@ const MESSAGES = {
 
 export type ErrorCode = keyof typeof MESSAGES;
 
-/** A refusal the sandbox answers with PAYJS's failure envelope; `debug` goes to a response header. */
-export class PayjsError extends Error {
+/** The one error type: a refusal of whatever was asked, on every surface. The PAYJS API answers
+ * it with PAYJS's failure envelope, the control API and the pages with `{ error, message }` and a
+ * 4xx (http/errors.ts); `debug` goes to a response header. */
+export class Refusal extends Error {
   readonly code: ErrorCode;
   readonly debug?: string;
   constructor(code: ErrorCode, args: string[] = [], debug?: string) {
     super((MESSAGES[code] as (...a: string[]) => string)(...args));
-    this.name = 'PayjsError';
+    this.name = 'Refusal';
     this.code = code;
     this.debug = debug;
   }
 }
+
+/** @deprecated the old name of Refusal, kept only while parallel branches that still say
+ * PayjsError are merged; remove it once none does. */
+export const PayjsError = Refusal;
+/** @deprecated the old name of Refusal. */
+export type PayjsError = Refusal;

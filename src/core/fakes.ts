@@ -1,4 +1,4 @@
-import { PayjsError } from './errors.js';
+import { Refusal } from './errors.js';
 import { seededRandom, token, randomString } from './ids.js';
 import { NOTIFY_SERVER_IPS } from './protocol.js';
 import { beijingTime } from './time.js';
@@ -72,7 +72,7 @@ export const BANKS: Record<string, string> = {
 /** `/api/bank`: the name of a bank code; an unknown code is refused with the known ones. */
 export function bankAnswer(code: string): Params {
   const name = Object.hasOwn(BANKS, code) ? BANKS[code] : undefined;
-  if (!name) throw new PayjsError('INVALID_PARAM', ['bank', `unknown bank code; the sandbox knows ${Object.keys(BANKS).join(', ')}`]);
+  if (!name) throw new Refusal('INVALID_PARAM', ['bank', `unknown bank code; the sandbox knows ${Object.keys(BANKS).join(', ')}`]);
   return { bank: name };
 }
 

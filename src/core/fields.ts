@@ -1,4 +1,4 @@
-import { PayjsError } from './errors.js';
+import { Refusal } from './errors.js';
 import { FIELD_LIMITS, MAX_TOTAL_FEE } from './protocol.js';
 import { parseCompactTime } from './time.js';
 import type { Params, ParamValue } from './sign.js';
@@ -46,18 +46,18 @@ function asString(name: string, v: ParamValue): string | undefined {
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new PayjsError('INVALID_PARAM', [name, 'must be a finite number']);
+    if (!Number.isFinite(v)) throw new Refusal('INVALID_PARAM', [name, 'must be a finite number']);
     return String(v);
   }
   if (typeof v === 'boolean') return v ? '1' : '0';
-  throw new PayjsError('INVALID_PARAM', [name, Array.isArray(v) ? 'sent as a list or more than once; send one value' : 'sent as an object; send one value']);
+  throw new Refusal('INVALID_PARAM', [name, Array.isArray(v) ? 'sent as a list or more than once; send one value' : 'sent as an object; send one value']);
 }
 
 /** Checks the shape of a request: one value per name, no reserved names. Returns the values as strings. */
 export function readFields(params: Params): Fields {
   const out: Fields = Object.create(null);
   for (const name of Object.keys(params)) {
-    if (RESERVED.has(name)) throw new PayjsError('INVALID_PARAM', [name, 'reserved name; remove it']);
+    if (RESERVED.has(name)) throw new Refusal('INVALID_PARAM', [name, 'reserved name; remove it']);
     const s = asString(name, params[name]);
     if (s !== undefined) out[name] = s;
   }
@@ -67,7 +67,7 @@ export function readFields(params: Params): Fields {
 /** Names the first required field of `rules` that is missing or empty. */
 export function requirePresent(rules: Rules, fields: Fields): void {
   for (const [name, rule] of Object.entries(rules)) {
-    if (rule.required && !fields[name]) throw new PayjsError('MISSING_PARAM', [name]);
+    if (rule.required && !fields[name]) throw new Refusal('MISSING_PARAM', [name]);
   }
 }
 
@@ -76,7 +76,7 @@ export function checkFormats(rules: Rules, fields: Fields, now: number, params: 
   for (const [name, rule] of Object.entries(rules)) {
     const v = fields[name];
     if (v === undefined || v === '') continue;
-    if (rule.max !== undefined && [...v].length > rule.max) throw new PayjsError('PARAM_TOO_LONG', [name, String(rule.max)]);
+    if (rule.max !== undefined && [...v].length > rule.max) throw new Refusal('PARAM_TOO_LONG', [name, String(rule.max)]);
     if (rule.kind) KIND_CHECKS[rule.kind](name, v, now, params[name]);
   }
 }
@@ -84,21 +84,21 @@ export function checkFormats(rules: Rules, fields: Fields, now: number, params: 
 const KIND_CHECKS: Record<Kind, (name: string, v: string, now: number, raw: ParamValue) => void> = {
   fee: (name, v, _now, raw) => {
     // An amount echoed back as `true` would break every typed client.
-    if (typeof raw === 'boolean') throw new PayjsError('BAD_AMOUNT', [name, 'must be a number of fen, not true/false']);
-    if (!/^-?(0|[1-9]\d*)$/.test(v)) throw new PayjsError('BAD_AMOUNT', [name, `"${v.slice(0, 20)}" is not a whole number of fen; send 100 for 1 yuan`]);
+    if (typeof raw === 'boolean') throw new Refusal('BAD_AMOUNT', [name, 'must be a number of fen, not true/false']);
+    if (!/^-?(0|[1-9]\d*)$/.test(v)) throw new Refusal('BAD_AMOUNT', [name, `"${v.slice(0, 20)}" is not a whole number of fen; send 100 for 1 yuan`]);
     const n = Number(v);
-    if (n < 1) throw new PayjsError('BAD_AMOUNT', [name, 'must be at least 1 fen']);
-    if (n > MAX_TOTAL_FEE) throw new PayjsError('BAD_AMOUNT', [name, `must be at most ${MAX_TOTAL_FEE} fen`]);
+    if (n < 1) throw new Refusal('BAD_AMOUNT', [name, 'must be at least 1 fen']);
+    if (n > MAX_TOTAL_FEE) throw new Refusal('BAD_AMOUNT', [name, `must be at most ${MAX_TOTAL_FEE} fen`]);
   },
   authCode: (name, v) => {
-    if (!/^1[0-5]\d{16}$/.test(v)) throw new PayjsError('INVALID_PARAM', [name, "must be the payer's 18-digit code, starting 10 to 15"]);
+    if (!/^1[0-5]\d{16}$/.test(v)) throw new Refusal('INVALID_PARAM', [name, "must be the payer's 18-digit code, starting 10 to 15"]);
   },
   expire: (name, v, now) => {
     const at = parseCompactTime(v);
-    if (at === null) throw new PayjsError('INVALID_PARAM', [name, 'must be yyyyMMddHHmmss in Beijing time, e.g. 20240101120000']);
-    if (at <= now) throw new PayjsError('INVALID_PARAM', [name, 'is already past']);
+    if (at === null) throw new Refusal('INVALID_PARAM', [name, 'must be yyyyMMddHHmmss in Beijing time, e.g. 20240101120000']);
+    if (at <= now) throw new Refusal('INVALID_PARAM', [name, 'is already past']);
   },
   payType: (name, v) => {
-    if (v !== 'alipay') throw new PayjsError('INVALID_PARAM', [name, 'must be "alipay", or left out for WeChat']);
+    if (v !== 'alipay') throw new Refusal('INVALID_PARAM', [name, 'must be "alipay", or left out for WeChat']);
   },
 };

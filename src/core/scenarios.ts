@@ -1,5 +1,5 @@
 import { ORDER_CREATING } from './endpoints.js';
-import { PayjsError } from './errors.js';
+import { Refusal } from './errors.js';
 
 /**
  * Scenarios: outcomes and delivery behaviours as data. One vocabulary of tokens
@@ -84,11 +84,11 @@ export function parseTokens(input: string | string[] | undefined): Token[] {
 
 function parseToken(text: string): Token {
   const m = /^([a-z]+=[a-z-]+)(?::(.+))?$/.exec(text);
-  if (!m || !isTokenName(m[1])) throw new PayjsError('UNKNOWN_SCENARIO', [text.slice(0, 60), known()]);
+  if (!m || !isTokenName(m[1])) throw new Refusal('UNKNOWN_SCENARIO', [text.slice(0, 60), known()]);
   const name = m[1];
   const def: Definition = VOCABULARY[name];
   const raw = m[2];
-  const bad = (why: string) => new PayjsError('UNKNOWN_SCENARIO', [`${text.slice(0, 60)} (${why})`, known()]);
+  const bad = (why: string) => new Refusal('UNKNOWN_SCENARIO', [`${text.slice(0, 60)} (${why})`, known()]);
   if (def.arg === 'none') {
     if (raw !== undefined) throw bad('takes no argument');
     return { group: groupOf(name), name, text };
@@ -172,16 +172,16 @@ export function makeRule(id: string, input: RuleInput): Rule {
   const match = { ...(input.match ?? {}) };
   for (const [k, v] of Object.entries(match)) {
     const ok = k === 'total_fee' ? Number.isInteger(v) : ['mchid', 'out_trade_no', 'endpoint', 'notify_url'].includes(k) && typeof v === 'string';
-    if (!ok) throw new PayjsError('INVALID_PARAM', [`match.${k}`, 'match takes mchid, out_trade_no (a * ? pattern), total_fee (a number), endpoint and notify_url']);
+    if (!ok) throw new Refusal('INVALID_PARAM', [`match.${k}`, 'match takes mchid, out_trade_no (a * ? pattern), total_fee (a number), endpoint and notify_url']);
   }
   if (input.sequence !== undefined) {
-    if (!Array.isArray(input.sequence) || input.sequence.length === 0) throw new PayjsError('INVALID_PARAM', ['sequence', 'must be a non-empty list of token strings']);
+    if (!Array.isArray(input.sequence) || input.sequence.length === 0) throw new Refusal('INVALID_PARAM', ['sequence', 'must be a non-empty list of token strings']);
     const steps = input.sequence.map((s) => parseTokens(s).map((t) => t.text));
     return { id, match, steps, remaining: steps.length, used: 0 };
   }
   const tokens = parseTokens(input.tokens).map((t) => t.text);
-  if (tokens.length === 0) throw new PayjsError('INVALID_PARAM', ['tokens', 'give the tokens of the scenario, e.g. "notify=late:30"']);
-  if (input.times !== undefined && (!Number.isInteger(input.times) || input.times < 1)) throw new PayjsError('INVALID_PARAM', ['times', 'must be a whole number ≥ 1']);
+  if (tokens.length === 0) throw new Refusal('INVALID_PARAM', ['tokens', 'give the tokens of the scenario, e.g. "notify=late:30"']);
+  if (input.times !== undefined && (!Number.isInteger(input.times) || input.times < 1)) throw new Refusal('INVALID_PARAM', ['times', 'must be a whole number ≥ 1']);
   const remaining = input.once ? 1 : (input.times ?? null);
   return { id, match, steps: [tokens], remaining, used: 0 };
 }

@@ -1,4 +1,4 @@
-import { PayjsError, type ErrorCode } from './errors.js';
+import { Refusal, type ErrorCode } from './errors.js';
 import type { Order, OrderEvent, OrderStatus, Payment } from './order.js';
 
 /**
@@ -33,7 +33,7 @@ export interface Transition {
 /** Applies `event` to `order` at time `at`; returns the next order (the input is not modified). */
 export function transition(order: Order, event: OrderEvent, at: number, payment?: Payment): Transition {
   const next = NEXT[order.status][event];
-  if (!next) throw new PayjsError(REFUSAL[order.status]);
+  if (!next) throw new Refusal(REFUSAL[order.status]);
   if (next === order.status) return { order, changed: false };
   const updated: Order = { ...order, ...(event === 'pay' ? payment : {}), status: next };
   updated.history = [...order.history, { event, at, status: next }];

@@ -3,7 +3,7 @@ import type { Gateway } from '../app/gateway.js';
 import type { ApiCall } from '../app/api-call.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ScenarioBook } from '../app/scenario-book.js';
-import type { RequestJournal } from '../app/call-log.js';
+import type { CallLog } from '../app/call-log.js';
 import type { Admin } from '../app/admin.js';
 import type { EventHub } from '../app/event-hub.js';
 
@@ -15,7 +15,7 @@ export interface AppOptions {
   notifier: Notifier;
   scenarios: ScenarioBook;
   clock: SandboxClock;
-  journal: RequestJournal;
+  callLog: CallLog;
   admin: Admin;
   events: EventHub;
   /** When set, the control API and the dashboard require it (the sandbox is not on loopback). */

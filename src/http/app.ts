@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { apiRoutes } from './routes/api.js';
 import { isApiEndpoint } from '../core/endpoints.js';
 import { unknownEndpoint } from '../app/api-call.js';
@@ -28,8 +28,8 @@ export function createApp(options: AppOptions): Koa {
   app.use(dashboardRoutes(options).routes()); // the dashboard at / and /dashboard/…
   app.use((ctx) => {
     if (ctx.status !== 404 || ctx.body !== undefined) return;
-    if (isPayjsPath(ctx.path) && isApiEndpoint(ctx.path.slice(5))) throw new PayjsError('METHOD_NOT_ALLOWED', [ctx.path]);
-    throw isPayjsPath(ctx.path) ? unknownEndpoint(ctx.path) : new PayjsError('NOT_FOUND', [`nothing at ${ctx.path.slice(0, 60)}`]);
+    if (isPayjsPath(ctx.path) && isApiEndpoint(ctx.path.slice(5))) throw new Refusal('METHOD_NOT_ALLOWED', [ctx.path]);
+    throw isPayjsPath(ctx.path) ? unknownEndpoint(ctx.path) : new Refusal('NOT_FOUND', [`nothing at ${ctx.path.slice(0, 60)}`]);
   });
   return app;
 }

@@ -1,6 +1,6 @@
 import type bodyParser from 'koa-bodyparser';
 import type { Context, Middleware, Next } from 'koa';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { lazy } from './lazy.js';
 
 const loadBodyParser = lazy(async () => (await import('koa-bodyparser')).default);
@@ -25,17 +25,17 @@ export interface BodyOptions {
 const spoken = (limit: string) => limit.replace(/^(\d+)\s*(kb|mb)$/i, (_, n: string, unit: string) => `${n} ${unit.toUpperCase()}`);
 
 /** What a body the parser could not read is refused with. */
-export function toBodyError(err: Error & { status?: number; type?: string }, limit = '1mb'): PayjsError {
-  if (err.status === 413) return new PayjsError('BODY_TOO_LARGE', [spoken(limit)]);
-  if (err.type === 'encoding.unsupported' || err.status === 415) return new PayjsError('BAD_BODY', ['unsupported content encoding; send plain UTF-8']);
-  if (/prototype property/.test(err.message)) return new PayjsError('INVALID_PARAM', ['__proto__', 'reserved name; remove it']);
-  if (err instanceof SyntaxError || err.type === 'entity.parse.failed') return new PayjsError('BAD_BODY', ['the JSON body does not parse; check quotes and commas']);
-  return new PayjsError('BAD_BODY', [err.message]);
+export function toBodyError(err: Error & { status?: number; type?: string }, limit = '1mb'): Refusal {
+  if (err.status === 413) return new Refusal('BODY_TOO_LARGE', [spoken(limit)]);
+  if (err.type === 'encoding.unsupported' || err.status === 415) return new Refusal('BAD_BODY', ['unsupported content encoding; send plain UTF-8']);
+  if (/prototype property/.test(err.message)) return new Refusal('INVALID_PARAM', ['__proto__', 'reserved name; remove it']);
+  if (err instanceof SyntaxError || err.type === 'entity.parse.failed') return new Refusal('BAD_BODY', ['the JSON body does not parse; check quotes and commas']);
+  return new Refusal('BAD_BODY', [err.message]);
 }
 
 /**
  * The one body parser of the HTTP app: koa-bodyparser, loaded on the first body, with the limit
- * and types of the surface that asks, and one way to refuse what it cannot read (a PayjsError:
+ * and types of the surface that asks, and one way to refuse what it cannot read (a Refusal:
  * the envelope on /api, `{ error, message }` with a 4xx elsewhere).
  */
 export function bodyParserFor(options: BodyOptions): Middleware {

@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next } from 'koa';
-import { PayjsError, type ErrorCode } from '../core/errors.js';
+import { Refusal, type ErrorCode } from '../core/errors.js';
 import { asciiHeader, refusal } from '../app/api-call.js';
 
 /** The PAYJS surface answers failures with HTTP 200 and the envelope; other paths with a 4xx. */
@@ -15,12 +15,12 @@ const CONTROL_STATUS: Record<ErrorCode, number> = {
   CAMELCASE_FIELDS: 400,
 };
 
-/** Turns what koa or its body parser throws into a PayjsError, or null for a bug of ours. */
-export function asPayjsError(err: unknown): PayjsError | null {
-  if (err instanceof PayjsError) return err;
+/** Turns what koa or its body parser throws into a Refusal, or null for a bug of ours. */
+export function asRefusal(err: unknown): Refusal | null {
+  if (err instanceof Refusal) return err;
   const e = err as { status?: number; expose?: boolean; message?: string };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    return e.status === 413 ? new PayjsError('BODY_TOO_LARGE', ['1 MB']) : new PayjsError('BAD_BODY', [e.expose ? String(e.message) : 'the request could not be read']);
+    return e.status === 413 ? new Refusal('BODY_TOO_LARGE', ['1 MB']) : new Refusal('BAD_BODY', [e.expose ? String(e.message) : 'the request could not be read']);
   }
   return null;
 }
@@ -31,7 +31,7 @@ export function errorBoundary(log: (line: string) => void): Middleware {
     try {
       await next();
     } catch (err) {
-      const e = asPayjsError(err);
+      const e = asRefusal(err);
       if (!e) {
         log(`payjs-sandbox: internal error on ${ctx.method} ${ctx.path}: ${(err as Error)?.stack ?? String(err)}`);
         ctx.status = 500;

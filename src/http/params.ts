@@ -2,7 +2,7 @@ import type busboy from 'busboy';
 import { loadBusboy } from './lazy.js';
 import { bodyParserFor } from './body-parser.js';
 import type { Context } from 'koa';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import type { Params } from '../core/sign.js';
 import { refuseDeep } from './depth.js';
 
@@ -25,18 +25,18 @@ async function readMultipart(ctx: Context): Promise<Params> {
     try {
       bb = busboy({ headers: ctx.req.headers, limits: { fieldSize: BODY_LIMIT_BYTES, fields: 1000, files: 0, parts: 1000 }, defParamCharset: 'utf8' });
     } catch (err) {
-      reject(new PayjsError('BAD_BODY', [`multipart body: ${(err as Error).message}`]));
+      reject(new Refusal('BAD_BODY', [`multipart body: ${(err as Error).message}`]));
       return;
     }
     let size = 0;
-    const fail = (e: PayjsError) => {
+    const fail = (e: Refusal) => {
       ctx.req.unpipe(bb);
       ctx.req.resume();
       reject(e);
     };
     ctx.req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > BODY_LIMIT_BYTES) fail(new PayjsError('BODY_TOO_LARGE', ['1 MB']));
+      if (size > BODY_LIMIT_BYTES) fail(new Refusal('BODY_TOO_LARGE', ['1 MB']));
     });
     bb.on('field', (name, value) => {
       const prev = fields[name];
@@ -44,10 +44,10 @@ async function readMultipart(ctx: Context): Promise<Params> {
     });
     bb.on('file', (_name, stream) => {
       stream.resume();
-      fail(new PayjsError('BAD_BODY', ['file parts are not accepted; send text fields only']));
+      fail(new Refusal('BAD_BODY', ['file parts are not accepted; send text fields only']));
     });
-    bb.on('filesLimit', () => fail(new PayjsError('BAD_BODY', ['file parts are not accepted; send text fields only'])));
-    bb.on('error', (err: Error) => fail(new PayjsError('BAD_BODY', [`multipart body: ${err.message}`])));
+    bb.on('filesLimit', () => fail(new Refusal('BAD_BODY', ['file parts are not accepted; send text fields only'])));
+    bb.on('error', (err: Error) => fail(new Refusal('BAD_BODY', [`multipart body: ${err.message}`])));
     bb.on('close', () => resolve(fields));
     ctx.req.pipe(bb);
   });
@@ -67,7 +67,7 @@ export async function readParams(ctx: Context): Promise<{ params: Params; via: T
     via = ctx.is('json') ? 'json' : 'form';
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new PayjsError('BAD_BODY', ['the body must be a JSON object or form fields']);
+    throw new Refusal('BAD_BODY', ['the body must be a JSON object or form fields']);
   }
   refuseDeep(body, 8, 'the request');
   const params: Params = Object.create(null);

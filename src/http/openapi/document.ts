@@ -29,7 +29,7 @@ export function openApiDocument(origin: string): Record<string, unknown> {
     tags: [
       { name: 'PAYJS', description: 'the PAYJS surface' },
       { name: 'orders' }, { name: 'notifications' }, { name: 'clock' }, { name: 'scenarios' },
-      { name: 'journal' }, { name: 'merchants' }, { name: 'sandbox' }, { name: 'miniprogram' },
+      { name: 'calls' }, { name: 'merchants' }, { name: 'sandbox' }, { name: 'miniprogram' },
     ],
     paths: { ...payjsPaths(), ...controlPaths() },
     components: {

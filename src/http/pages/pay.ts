@@ -6,7 +6,7 @@ import type { Gateway } from '../../app/gateway.js';
 import type { Order } from '../../core/order.js';
 import { PAGE_PATHS, codeFromPrepayId, codeUrl, payPageUrl } from '../../core/links.js';
 import { CASHIER_AUTO_PAY_SECONDS } from '../../core/protocol.js';
-import { PayjsError } from '../../core/errors.js';
+import { Refusal } from '../../core/errors.js';
 import { pageText } from './text.js';
 import { pageLang, render } from '../views.js';
 
@@ -69,7 +69,7 @@ export function addPayPages(router: Router, gateway: Gateway): void {
     try {
       result = await gateway.payerAction(found.payjs_order_id, action);
     } catch (err) {
-      if (!(err instanceof PayjsError)) throw err;
+      if (!(err instanceof Refusal)) throw err;
       return render(ctx, 'result', resultView(found, 'refused', err.message), 409);
     }
     const { order, outcome } = result;

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ApiCall, ApiResponse } from '../../app/api-call.js';
 import { API_ENDPOINTS } from '../../core/endpoints.js';
-import { asPayjsError } from '../errors.js';
+import { asRefusal } from '../errors.js';
 import { readParams } from '../params.js';
 
 export { API_ENDPOINTS };
@@ -28,7 +28,7 @@ async function answer(ctx: Context, response: ApiResponse): Promise<void> {
 export function apiRoutes(apiCall: ApiCall, fallbackUrl: () => string): Router {
   const router = new Router({ prefix: '/api' });
   const route = async (ctx: Context) => {
-    const read = () => readParams(ctx).catch((err: unknown) => Promise.reject(asPayjsError(err) ?? err));
+    const read = () => readParams(ctx).catch((err: unknown) => Promise.reject(asRefusal(err) ?? err));
     await answer(ctx, await apiCall({ path: ctx.path, method: ctx.method, headers: ctx.headers, read, base: baseUrl(ctx, fallbackUrl) }));
   };
   for (const name of API_ENDPOINTS) {

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { bodyParserFor } from '../body-parser.js';
 import type { Context } from 'koa';
 import type { Gateway } from '../../app/gateway.js';
-import { PayjsError } from '../../core/errors.js';
+import { Refusal } from '../../core/errors.js';
 import { devtoolsCondition, payInMiniprogram, readPayRequest, type PayerChoice } from '../../app/payjs-miniprogram.js';
 import { render } from '../views.js';
 
@@ -28,7 +28,7 @@ export function miniprogramRoutes(gateway: Gateway): Router {
   // the app whatever happened; only a malformed request to the sandbox itself is a 400.
   router.post('/pay', bodyParserFor({ types: ['json'], limit: '64kb' }), async (ctx) => {
     const body = ctx.request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PayjsError('BAD_BODY', ['send JSON {"extraData": {…}, "action": "pay" | "fail" | "cancel"}']);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Refusal('BAD_BODY', ['send JSON {"extraData": {…}, "action": "pay" | "fail" | "cancel"}']);
     ctx.body = await payInMiniprogram(gateway, readPayRequest(body as Record<string, unknown>));
   });
 

@@ -7,7 +7,7 @@ const zh = {
   langName: '中文',
   siteName: 'PAYJS 沙箱',
   title: '控制台',
-  nav: { orders: '订单', notifications: '通知', scenarios: '场景', clock: '时钟', journal: '请求日志', sign: '签名调试' },
+  nav: { orders: '订单', notifications: '通知', scenarios: '场景', clock: '时钟', calls: '请求日志', sign: '签名调试' },
   live: { on: '实时', off: '已断开，重连中…' },
   reset: '重置沙箱',
   resetConfirm: '清空所有订单、通知、场景规则和请求日志？',
@@ -111,7 +111,7 @@ const zh = {
     quick: '快捷',
     hint: '快进会按时间顺序执行到期的任务：通知重试、延迟通知、延迟支付、订单过期。',
   },
-  journal: {
+  calls: {
     heading: '请求日志',
     none: '没有请求。',
     endpoint: '接口',
@@ -156,7 +156,7 @@ const en: DashboardText = {
   langName: 'English',
   siteName: 'PAYJS sandbox',
   title: 'Dashboard',
-  nav: { orders: 'Orders', notifications: 'Notifies', scenarios: 'Scenarios', clock: 'Clock', journal: 'Journal', sign: 'Sign debugger' },
+  nav: { orders: 'Orders', notifications: 'Notifies', scenarios: 'Scenarios', clock: 'Clock', calls: 'Call log', sign: 'Sign debugger' },
   live: { on: 'live', off: 'disconnected, reconnecting…' },
   reset: 'Reset sandbox',
   resetConfirm: 'Forget every order, notify, scenario rule and recorded call?',
@@ -260,8 +260,8 @@ const en: DashboardText = {
     quick: 'Quick',
     hint: 'Advancing runs what falls due, in time order: notify retries, late notifies, delayed payments, expiries.',
   },
-  journal: {
-    heading: 'Request journal',
+  calls: {
+    heading: 'Call log',
     none: 'No calls.',
     endpoint: 'Endpoint',
     sign: 'Sign',
