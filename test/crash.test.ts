@@ -1,12 +1,12 @@
 /** The CLI as a process: kill -9 under load loses no acknowledged order, SIGTERM writes the
  * document and exits 0, and the command line answers --help, unknown flags and --port 0. */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sign } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -34,9 +34,6 @@ function tempDir(): string {
   return d;
 }
 
-beforeAll(() => {
-  if (!existsSync(BIN)) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT });
-}, 120_000);
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
