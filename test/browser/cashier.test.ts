@@ -43,10 +43,22 @@ describe('the cashier in a browser', () => {
   });
 
   it('hide=1 pays at once without showing the cashier, whatever auto says', async () => {
-    const started = Date.now();
-    await page.goto(cashier({ hide: 1, auto: 1, callback_url: `${merchant.url}/hidden`, out_trade_no: 'HIDE-1' }));
-    await page.waitForURL(`${merchant.url}/hidden`);
-    expect(Date.now() - started).toBeLessThan(1500); // no countdown
+    // The cashier page /api/cashier leads to, as served: it must start the payment with no countdown.
+    const served: string[] = [];
+    await page.route(`${sandbox.url}/api/cashier?**`, async (route) => {
+      const response = await route.fetch();
+      served.push(await response.text());
+      await route.fulfill({ response });
+    });
+    try {
+      await page.goto(cashier({ hide: 1, auto: 1, callback_url: `${merchant.url}/hidden`, out_trade_no: 'HIDE-1' }));
+      await page.waitForURL(`${merchant.url}/hidden`);
+    } finally {
+      await page.unrouteAll();
+    }
+    expect(served).toHaveLength(1);
+    expect(served[0]).toContain('data-testid="hidden-pay"');
+    expect(served[0]).not.toContain('data-auto-seconds');
     expect(sandbox.orders().find((o) => o.out_trade_no === 'HIDE-1')?.status).toBe('paid');
   });
 
