@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SandboxClock } from './clock/clock.js';
 import { Gateway } from './app/gateway.js';
+import { createApiCall } from './app/api-call.js';
 import { createApp } from './http/app.js';
 import { isLoopback } from './http/control-token.js';
 import { Notifier, type NotifyEvent, type NotifyPredicate } from './notify/notifier.js';
@@ -11,7 +12,7 @@ import type { NotifyTransport } from './notify/transport.js';
 import { ScenarioBook } from './app/scenario-book.js';
 import { Admin, type Seed, type Snapshot } from './app/admin.js';
 import { EventHub } from './app/event-hub.js';
-import { RequestJournal, type CallFilter, type RecordedCall } from './app/call-log.js';
+import { CallLog, type CallFilter, type RecordedCall } from './app/call-log.js';
 import { DEFAULT_MERCHANT, Merchants, checkMerchant, parseMerchantSpec, type Merchant } from './core/merchant.js';
 import type { Order } from './core/order.js';
 import type { Random } from './core/ids.js';
@@ -48,10 +49,15 @@ export interface SandboxOptions extends InterceptionOptions {
   random?: Random;
   /** How notifies travel (default: HTTP through undici). */
   notifyTransport?: NotifyTransport;
+  /** How long a notify waits for the merchant's answer before it counts as a timeout (default
+   * 3000 ms, as PAYJS); tests of slow receivers make it short instead of waiting 3 s. */
+  notifyTimeoutMs?: number;
   /** The only hosts notifies may reach (`host`, `host:port`, `*.domain`); others are recorded as
    * failed attempts (`blocked`). Default: any. */
   notifyAllow?: string[];
-  /** How many API calls the request journal keeps (default 10,000; the oldest go first). */
+  /** How many API calls the call log keeps (default 10,000; the oldest go first). */
+  callLogLimit?: number;
+  /** @deprecated the old name of `callLogLimit`. */
   journalLimit?: number;
   /** Host names the control API and the dashboard answer to besides localhost, IP addresses and
    * `host` (a guard against DNS rebinding); the PAYJS API and pay pages answer any Host. */
@@ -163,7 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clock.onAdvance = (ms) => void store.put('clock', 'advanced', ms).catch(() => {});
   }
   const scenarios = new ScenarioBook(store);
-  const notifier = new Notifier({ store, clock, merchants, scenarios, transport: options.notifyTransport, allowHosts: options.notifyAllow });
+  const notifier = new Notifier({ store, clock, merchants, scenarios, transport: options.notifyTransport, timeoutMs: options.notifyTimeoutMs, allowHosts: options.notifyAllow });
   const events = new EventHub();
   notifier.onAttempt((attempt) => events.emit({ type: 'notify', attempt }));
   const gateway = new Gateway({
@@ -171,7 +177,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     merchants,
     clock,
     scenarios,
-    events: notifier,
+    notifier,
     random: options.random,
     uniqueOutTradeNo: options.uniqueOutTradeNo,
     lenientSign: options.lenientSign,
@@ -181,16 +187,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     onOrder: (order) => events.emit({ type: 'order', order }),
   });
   let url = '';
-  const journal = new RequestJournal(options.journalLimit);
-  journal.onCall((call) => events.emit({ type: 'call', call }));
-  const admin = new Admin({ store, gateway, notifier, scenarios, journal, events, clock });
+  const callLog = new CallLog(options.callLogLimit ?? options.journalLimit);
+  callLog.onCall((call) => events.emit({ type: 'call', call }));
+  const admin = new Admin({ store, gateway, notifier, scenarios, callLog, events, clock });
   const host = options.host ?? '127.0.0.1';
   const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
   const conformance = new ConformanceRuns({ gateway, clock, deadlineMs: options.conformanceDeadlineMs });
   const allowedHosts = [host, ...(options.allowedHosts ?? [])];
   const interception = new Interception({ ...options, db: store.file, host, log });
   const interceptionView = { caPem: () => interception.ca.certPem, info: (u: string) => interception.info(u) };
-  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, conformance, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
+  const apiCall = createApiCall({ gateway, callLog, clock, url: () => url });
+  const app = createApp({ gateway, apiCall, notifier, scenarios, clock, callLog, admin, events, conformance, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
   const handler = app.callback();
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, handler);
@@ -252,7 +259,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     load: async (file) => (typeof file === 'string' ? scenarios.load(readScenarioFile(file), basename(file)) : scenarios.load(file)),
     checkNotify: (target, opts) => conformance.run({ url: target, ...(opts?.mchid ? { mchid: opts.mchid } : {}) }, url),
-    calls: (filter) => journal.list(filter),
+    calls: (filter) => callLog.list(filter),
     seed: (seed) => admin.seed(seed, url),
     snapshot: () => admin.snapshot(clock.now()),
     restore: (snapshot) => admin.restore(snapshot),

@@ -5,23 +5,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { sign } from '../src/index.js';
+import { merchantPost } from './support.js';
 import { BIN, ROOT, launch, runToEnd, tempDir } from './cli-process.js';
-
-const MCHID = '1234567890';
-const KEY = 'TestKey1234567890';
-type Fields = Record<string, string | number>;
-type Body = Record<string, unknown>;
-
-const signed = (params: Fields): Fields => {
-  const p = { mchid: MCHID, ...params };
-  return { ...p, sign: sign(p, KEY) };
-};
-
-async function post(url: string, params: Fields): Promise<Body> {
-  const res = await fetch(url, { method: 'POST', body: new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])) });
-  return (await res.json()) as Body;
-}
 
 
 type State = 'unpaid' | 'paid' | 'refunded';
@@ -46,7 +31,7 @@ function load(url: string, orders: Map<string, Tracked>) {
   const loop = async (worker: number) => {
     for (let i = 0; !stopped; i++) {
       try {
-        const a = await send(post(`${url}/api/native`, signed({ total_fee: 1 + i, out_trade_no: `K${worker}x${i}`, body: 'crash' })));
+        const a = await send(merchantPost(url, 'native', { total_fee: 1 + i, out_trade_no: `K${worker}x${i}`, body: 'crash' }));
         if (a.return_code !== 1) throw new Error(`native refused: ${JSON.stringify(a)}`);
         const id = a.payjs_order_id as string;
         const t: Tracked = { acked: 'unpaid' };
@@ -59,7 +44,7 @@ function load(url: string, orders: Map<string, Tracked>) {
         Object.assign(t, { acked: 'paid', maybe: undefined });
         if (i % 4 !== 0) continue;
         t.maybe = 'refunded';
-        const r = await send(post(`${url}/api/refund`, signed({ payjs_order_id: id })));
+        const r = await send(merchantPost(url, 'refund', { payjs_order_id: id }));
         if (r.return_code !== 1 || r.refund !== undefined) throw new Error(`refund refused: ${JSON.stringify(r)}`);
         Object.assign(t, { acked: 'refunded', maybe: undefined });
       } catch (e) {
@@ -74,10 +59,10 @@ function load(url: string, orders: Map<string, Tracked>) {
 
 /** What the restarted sandbox says of an order: check's status, and for a paid one a second refund. */
 async function stateOf(url: string, id: string): Promise<State | 'missing'> {
-  const c = await post(`${url}/api/check`, signed({ payjs_order_id: id }));
+  const c = await merchantPost(url, 'check', { payjs_order_id: id });
   if (c.return_code !== 1) return 'missing';
   if (c.status === 0) return 'unpaid';
-  const r = await post(`${url}/api/refund`, signed({ payjs_order_id: id }));
+  const r = await merchantPost(url, 'refund', { payjs_order_id: id });
   return r.refund === '1' ? 'refunded' : 'paid';
 }
 
@@ -150,7 +135,7 @@ describe('the CLI process', () => {
     const db = join(tempDir(), 'db.json');
     const { child, url, output } = await launch([BIN, '--port', '0', '--db', db]);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await post(`${url}/api/native`, signed({ total_fee: 1, out_trade_no: `S${i}` }))).payjs_order_id as string);
+    for (let i = 0; i < 5; i++) ids.push((await merchantPost(url, 'native', { total_fee: 1, out_trade_no: `S${i}` })).payjs_order_id as string);
     expect((await fetch(`${url}/__sandbox/orders/${ids[0]}/pay`, { method: 'POST' })).status).toBe(200);
     expect(statSync(`${db}.journal`).size).toBeGreaterThan(0);
     child.kill('SIGTERM');

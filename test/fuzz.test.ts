@@ -35,8 +35,19 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-/** What a refused call must leave as it was: every order, its status and its history. */
-const fingerprint = () => JSON.stringify(sandbox.orders().map((o) => [o.payjs_order_id, o.status, o.history.length]));
+type Records = Record<string, Record<string, unknown>>;
+/** What a refused call must leave as it was: every order (its status and history), which orders
+ * have a notify job and what it sends, the scenario rules and the merchants. A job's attempts are
+ * left out: an earlier payment's notify is delivered in the background while later calls come. */
+const fingerprint = () => {
+  const { orders = {}, notifies = {}, scenarios = {}, merchants = {} } = sandbox.snapshot().collections as Records;
+  return JSON.stringify({
+    orders: Object.values(orders).map((o) => [o.payjs_order_id, o.status, (o.history as unknown[]).length]),
+    notifies: Object.entries(notifies).map(([id, j]) => [id, j.url, j.fields]),
+    scenarios,
+    merchants,
+  });
+};
 
 async function alive(): Promise<boolean> {
   const res: RawAnswer = await sendRaw(sandbox.url, { method: 'GET', path: '/__sandbox/merchants', headers: {} }, { timeoutMs: 5000 });
@@ -63,7 +74,7 @@ describe('hostile requests', () => {
         counts[verdict.class] = (counts[verdict.class] ?? 0) + 1;
         if (req.kind === 'api') reached.add(req.endpoint!);
         const problems = [...verdict.violations];
-        if (verdict.refused && fingerprint() !== before) problems.push('a refused call changed the stored orders');
+        if (verdict.refused && fingerprint() !== before) problems.push('a refused call changed what is stored (orders, notify jobs, rules or merchants)');
         if (!(await alive())) problems.push('the sandbox no longer answers');
         if (problems.length) {
           throw new Error(`${req.method} ${req.path.slice(0, 200)} [${Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join('; ')}] body ${req.body?.length ?? 0} B ${JSON.stringify(req.body?.subarray(0, 200).toString('latin1') ?? '')}\n→ ${res.status ?? res.error} ${res.body?.subarray(0, 300).toString('utf8') ?? ''}\n${problems.join('\n')}`);

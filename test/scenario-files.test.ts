@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
 import { shippedScenarios } from '../src/app/scenario-files.js';
-import { PayjsError } from '../src/core/errors.js';
+import { Refusal } from '../src/core/errors.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { nativeOrder, tempDb } from './support.js';
 
@@ -47,7 +47,7 @@ describe('scenario files', () => {
     const file = write({ name: 'x', description: 'y', rules: [{ tokens: 'pay=auto' }, { tokens: 'pay=auto', times: 0 }] });
     await expect(sandbox.load(file)).rejects.toThrow(/scenario\.json\.rules\[1\]\.times \(must be >= 1/);
     await expect(sandbox.load({ name: 'x', description: 'y', rules: [{ tokens: 'pay=sometimes' }] })).rejects.toThrow(/scenario\.rules\[0\] \(未知的沙箱场景：pay=sometimes/);
-    await expect(sandbox.load(write('{"name":'))).rejects.toBeInstanceOf(PayjsError);
+    await expect(sandbox.load(write('{"name":'))).rejects.toBeInstanceOf(Refusal);
     expect((await fetch(`${sandbox.url}/__sandbox/scenarios`).then((r) => r.json())).scenarios).toEqual([]);
   });
 

@@ -37,7 +37,7 @@ describe('a signature mismatch explains itself', () => {
     ['an empty value signed', async () => ({ ...params, attach: '', sign: await md5Upper(`attach=&body=Test Order 1&mchid=1234567890&out_trade_no=A1&total_fee=1&key=${KEY}`) }), /empty values were signed \(attach\)/],
     ['a zero dropped', async () => ({ ...params, no_credit: 0, sign: sign(params, KEY) }), /zero value was left out \(no_credit\)/],
     ['URL-encoded values', async () => ({ ...params, sign: await md5Upper(`body=Test%20Order%201&mchid=1234567890&out_trade_no=A1&total_fee=1&key=${KEY}`) }), /URL-encoded/],
-    ['spaces as +', async () => ({ ...params, sign: '18683135D19FA267F87A932F02992649' }), /URL-encoded|"\+"/],
+    ['spaces as +', async () => ({ ...params, sign: '18683135D19FA267F87A932F02992649' }), /spaces were signed as "\+"/],
     ['no key appended', async () => ({ ...params, sign: await md5Upper('body=Test Order 1&mchid=1234567890&out_trade_no=A1&total_fee=1') }), /key was not appended/],
     ['the key appended without "key="', async () => ({ ...params, sign: await md5Upper(`body=Test Order 1&mchid=1234567890&out_trade_no=A1&total_fee=1&${KEY}`) }), /appended without "key="/],
     ['the keys not sorted', async () => ({ ...params, sign: await md5Upper(`mchid=1234567890&total_fee=1&out_trade_no=A1&body=Test Order 1&key=${KEY}`) }), /in the order they were sent, not sorted/],

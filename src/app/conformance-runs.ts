@@ -1,6 +1,6 @@
 import type { SandboxClock } from '../clock/clock.js';
 import type { Gateway } from './gateway.js';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { sign, type Params } from '../core/sign.js';
 import { runNotifyBattery, type ConformanceReport, type Poster } from '../notify/conformance.js';
 import { validator, type JsonSchema } from './validate.js';
@@ -43,7 +43,7 @@ export class ConformanceRuns {
     const { url, mchid } = checkInput(input);
     const { gateway } = this.parts;
     const merchant = mchid ? gateway.merchants.get(mchid) : gateway.merchants.list()[0];
-    if (!merchant) throw new PayjsError('UNKNOWN_MCHID', [String(mchid)]);
+    if (!merchant) throw new Refusal('UNKNOWN_MCHID', [String(mchid)]);
     const id = `c${++this.counter}`;
     let n = 0;
     const report = await runNotifyBattery({

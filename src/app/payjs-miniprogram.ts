@@ -4,14 +4,15 @@
  * the `onShow` options of its return. Runs inside the sandbox, behind /__sandbox/miniprogram/.
  */
 import type { Gateway } from './gateway.js';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
+import { MiniprogramPayInput } from './inputs.js';
+import { validator } from './validate.js';
 import type { Order } from '../core/order.js';
 import { MINIPROGRAM_DEFAULT_PATH, MINIPROGRAM_RESULTS, MINIPROGRAM_RETURN_SCENE, PAYJS_MINIPROGRAM_APPID } from '../core/protocol.js';
 import type { Params } from '../core/sign.js';
 
 /** What the payer does inside the PAYJS mini-program. */
 export type PayerChoice = 'pay' | 'fail' | 'cancel';
-export const PAYER_CHOICES: readonly PayerChoice[] = ['pay', 'fail', 'cancel'];
 
 /** `referrerInfo.extraData` of the return: what the PAYJS mini-program tells the merchant app. */
 export interface PayjsResult {
@@ -56,31 +57,25 @@ const OLD_NAMES: Record<string, string> = {
 };
 
 /** Reads the body of a pay request; a malformed request (not the extraData) is the caller's bug. */
-export function readPayRequest(body: Record<string, unknown>): PayRequest {
-  const action = body.action ?? 'pay';
-  if (typeof action !== 'string' || !PAYER_CHOICES.includes(action as PayerChoice)) {
-    throw new PayjsError('INVALID_PARAM', ['action', `must be one of ${PAYER_CHOICES.join(', ')}`]);
-  }
-  if (body.path !== undefined && typeof body.path !== 'string') throw new PayjsError('INVALID_PARAM', ['path', 'must be the merchant page path, e.g. "pages/index/index"']);
-  const query = body.query ?? {};
-  if (typeof query !== 'object' || query === null || Array.isArray(query) || Object.values(query).some((v) => typeof v !== 'string')) {
-    throw new PayjsError('INVALID_PARAM', ['query', 'must be an object of strings']);
-  }
-  return { extraData: body.extraData, action: action as PayerChoice, path: body.path as string | undefined, query: query as Record<string, string> };
+export function readPayRequest(body: unknown): PayRequest {
+  const { extraData, action = 'pay', path, query = {} } = readPayInput(body);
+  return { extraData, action, path, query };
 }
+
+const readPayInput = validator<Partial<PayRequest>>(MiniprogramPayInput);
 
 /** Refuses extraData that is not an object, has undefined values, or uses the camelCase names of old demos. */
 function checkExtraData(extraData: unknown): Params {
-  if (extraData === undefined || extraData === null) throw new PayjsError('MISSING_PARAM', ['extraData']);
+  if (extraData === undefined || extraData === null) throw new Refusal('MISSING_PARAM', ['extraData']);
   if (typeof extraData !== 'object' || Array.isArray(extraData)) {
     const why = typeof extraData === 'string' ? 'a string; pass the signed object itself, not its JSON' : `${Array.isArray(extraData) ? 'a list' : typeof extraData}; pass the signed object`;
-    throw new PayjsError('INVALID_PARAM', ['extraData', `must be an object, not ${why}`]);
+    throw new Refusal('INVALID_PARAM', ['extraData', `must be an object, not ${why}`]);
   }
   // JSON has no undefined: the wx harness sends an undefined value as null (see src/miniprogram/harness.ts).
   const empty = Object.entries(extraData).filter(([, v]) => v === null || v === undefined).map(([k]) => k);
-  if (empty.length) throw new PayjsError('UNDEFINED_FIELDS', [empty.join(', ')]);
+  if (empty.length) throw new Refusal('UNDEFINED_FIELDS', [empty.join(', ')]);
   const old = Object.keys(extraData).filter((k) => Object.hasOwn(OLD_NAMES, k));
-  if (old.length) throw new PayjsError('CAMELCASE_FIELDS', [old.map((k) => `${k} → ${OLD_NAMES[k]}`).join(', ')]);
+  if (old.length) throw new Refusal('CAMELCASE_FIELDS', [old.map((k) => `${k} → ${OLD_NAMES[k]}`).join(', ')]);
   return extraData as Params;
 }
 
@@ -93,7 +88,7 @@ export async function payInMiniprogram(gateway: Gateway, request: PayRequest): P
     order = created.order;
     result = { ...MINIPROGRAM_RESULTS[created.outcome], payjsOrderId: order.payjs_order_id };
   } catch (err) {
-    if (!(err instanceof PayjsError)) throw err;
+    if (!(err instanceof Refusal)) throw err;
     // The PAYJS mini-program returns to the app in every case: the refusal is in extraData.
     result = { ...MINIPROGRAM_RESULTS.refused, msg: err.message };
   }

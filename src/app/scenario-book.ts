@@ -1,11 +1,15 @@
 import type { Store } from '../store/store.js';
-import { CREATE_ENDPOINTS, magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput, type Subject, type Token } from '../core/scenarios.js';
+import { RuleInput } from './inputs.js';
+import { validator } from './validate.js';
+import { ORDER_CREATING } from '../core/endpoints.js';
+import { magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput as Input, type Subject, type Token } from '../core/scenarios.js';
 import type { Order } from '../core/order.js';
 import type { Params } from '../core/sign.js';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { checkScenarioFile, type ScenarioFile } from './scenario-inputs.js';
 
 const RULES = 'scenarios';
+const readRule = validator<Input>(RuleInput);
 
 /** The scenario rules added through the control API or `sandbox.use()`, kept in the store so
  * they outlive a restart, handed out one step per matching event. */
@@ -16,9 +20,9 @@ export class ScenarioBook {
     this.counter = Math.max(0, ...this.list().map((r) => Number(r.id.slice(1)) || 0));
   }
 
-  /** Adds a rule; throws a PayjsError naming what is wrong with the input. */
-  async add(input: RuleInput): Promise<Rule> {
-    const rule = makeRule(`s${++this.counter}`, input);
+  /** Adds a rule; throws a Refusal naming what is wrong with the input. */
+  async add(input: Input): Promise<Rule> {
+    const rule = makeRule(`s${++this.counter}`, readRule(input));
     await this.store.put(RULES, rule.id, rule);
     return rule;
   }
@@ -34,7 +38,7 @@ export class ScenarioBook {
       try {
         makeRule('check', input);
       } catch (err) {
-        if (err instanceof PayjsError) throw new PayjsError('INVALID_PARAM', [`${file}.rules[${i}]`, err.message]);
+        if (err instanceof Refusal) throw new Refusal('INVALID_PARAM', [`${file}.rules[${i}]`, err.message]);
         throw err;
       }
     });
@@ -71,7 +75,7 @@ export class ScenarioBook {
     const tokens = parseTokens(context.header);
     const scalar = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
     const fee = scalar(params.total_fee);
-    if (CREATE_ENDPOINTS.includes(endpoint) && context.magicAmounts) tokens.push(...magicTokens(fee));
+    if ((ORDER_CREATING as readonly string[]).includes(endpoint) && context.magicAmounts) tokens.push(...magicTokens(fee));
     tokens.push(...this.take({
       endpoint,
       mchid: scalar(params.mchid) ?? order?.mchid,

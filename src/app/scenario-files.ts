@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { checkScenarioFile, type ScenarioFile } from './scenario-inputs.js';
 
 /** The scenario files shipped with the package: the classic cases, in fixtures/scenarios/. */
@@ -33,7 +33,7 @@ export function readScenarioFile(path: string): ScenarioFile {
   try {
     value = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new PayjsError('BAD_BODY', [`${path}: ${(err as Error).message}`]);
+    throw new Refusal('BAD_BODY', [`${path}: ${(err as Error).message}`]);
   }
   return checkScenarioFile(value, basename(path));
 }

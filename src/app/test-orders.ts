@@ -1,6 +1,6 @@
 import type { Gateway } from './gateway.js';
 import { DEFAULT_PAYER_OPENID } from '../core/new-order.js';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import type { Order } from '../core/order.js';
 import { sign, type Params } from '../core/sign.js';
 import { validator, type JsonSchema } from './validate.js';
@@ -47,7 +47,7 @@ const check = validator<TestOrderInput>(TEST_ORDER_SCHEMA, 'order');
 export async function createTestOrder(gateway: Gateway, input: unknown, base: string, now: number): Promise<Order> {
   const o = check(input);
   const merchant = o.mchid ? gateway.merchants.get(o.mchid) : gateway.merchants.list()[0];
-  if (!merchant) throw new PayjsError('UNKNOWN_MCHID', [String(o.mchid)]);
+  if (!merchant) throw new Refusal('UNKNOWN_MCHID', [String(o.mchid)]);
   const params: Params = { mchid: merchant.mchid, total_fee: o.total_fee, out_trade_no: o.out_trade_no || `QA${now}` };
   for (const k of ['body', 'attach', 'notify_url', 'type'] as const) if (o[k]) params[k] = o[k];
   if (o.channel === 'jsapi') params.openid = DEFAULT_PAYER_OPENID;

@@ -1,5 +1,5 @@
 import type { Order } from '../core/order.js';
-import { CREATE_ENDPOINTS } from '../core/scenarios.js';
+import { CREATE_ENDPOINTS } from '../core/endpoints.js';
 import type { NotifyEvent } from '../notify/notifier.js';
 import type { RecordedCall } from './call-log.js';
 
@@ -20,7 +20,7 @@ export function orderTimeline(order: Order, attempts: NotifyEvent[], calls: Reco
   // notify attempts (by number), the other calls (by id) — "created → native → paid → notify #1".
   const ranked = [
     ...order.history.map((h, i) => ({ line: { at: h.at, kind: 'order' as const, event: h.event }, rank: h.event === 'create' ? 0 : 2, n: i })),
-    ...calls.map((c) => ({ line: { at: c.at, kind: 'call' as const, call: c }, rank: CREATE_ENDPOINTS.includes(c.endpoint) ? 1 : 4, n: c.id })),
+    ...calls.map((c) => ({ line: { at: c.at, kind: 'call' as const, call: c }, rank: (CREATE_ENDPOINTS as readonly string[]).includes(c.endpoint) ? 1 : 4, n: c.id })),
     ...attempts.map((a) => ({ line: { at: a.at, kind: 'notify' as const, attempt: a }, rank: 3, n: a.attempt })),
   ];
   return ranked.sort((a, b) => a.line.at - b.line.at || a.rank - b.rank || a.n - b.n).map((r) => r.line);

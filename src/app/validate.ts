@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createRequire } from 'node:module';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 
 /**
  * The one validation mechanism for JSON that reaches the sandbox (control-API bodies, seeds,
@@ -43,16 +43,18 @@ function explain(err: ErrorObject, root: string): [string, string] {
       : jsonPath(err.instancePath, root);
   let why = err.keyword === 'required' ? 'is required'
     : err.keyword === 'additionalProperties' ? 'is not a known field'
-      : err.keyword === 'enum' ? `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+      : err.keyword === 'enum' ? `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')}`
         : err.message ?? 'is not valid';
+  // The fix: the description of the value's schema, or for a missing or unknown field, of the
+  // object that should (not) hold it.
   const hint = (err.parentSchema as { description?: string } | undefined)?.description;
-  if (hint && err.keyword !== 'required' && err.keyword !== 'additionalProperties') why += ` (${hint})`;
+  if (hint) why += ` (${hint})`;
   return [where, why];
 }
 
 /**
  * A checker for one schema, compiled on first use: returns the value typed as T, or throws
- * PayjsError INVALID_PARAM naming the path (prefixed by `root`, e.g. "seed") and the fix.
+ * Refusal INVALID_PARAM naming the path (prefixed by `root`, e.g. "seed") and the fix.
  */
 export function validator<T>(schema: JsonSchema, root = ''): (value: unknown) => T {
   let check: ValidateFunction | undefined;
@@ -60,6 +62,6 @@ export function validator<T>(schema: JsonSchema, root = ''): (value: unknown) =>
     check ??= instance().compile(schema);
     if (check(value)) return value as T;
     const [where, why] = explain(check.errors![0], root);
-    throw new PayjsError('INVALID_PARAM', [where, why]);
+    throw new Refusal('INVALID_PARAM', [where, why]);
   };
 }

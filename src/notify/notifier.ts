@@ -1,10 +1,9 @@
 import type { SandboxClock } from '../clock/clock.js';
-import type { ScenarioBook } from '../app/scenario-book.js';
 import type { Store } from '../store/store.js';
 import type { Merchants } from '../core/merchant.js';
 import type { Order } from '../core/order.js';
 import { dueAt, encodeBody, notifyFields, signNotify, type NotifyAttempt, type NotifyJob } from '../core/notify.js';
-import { find, parseTokens, type Token } from '../core/scenarios.js';
+import { find, parseTokens, type Subject, type Token } from '../core/scenarios.js';
 import { createHttpTransport, type NotifyTransport } from './transport.js';
 
 const JOBS = 'notifies';
@@ -31,9 +30,13 @@ export interface NotifierOptions {
   store: Store;
   clock: SandboxClock;
   merchants: Merchants;
-  scenarios: ScenarioBook;
+  /** The scenario rules: each attempt takes the tokens of the rules that match it (the app's
+   * ScenarioBook). */
+  scenarios: { take(subject: Subject): Token[] };
   /** How a notify travels; undici's keep-alive pool by default. */
   transport?: NotifyTransport;
+  /** How long the default transport waits for the merchant's answer (default 3000 ms, §14). */
+  timeoutMs?: number;
   /** Hosts notifies may reach (`host`, `host:port`, `*.domain`); empty: any. */
   allowHosts?: readonly string[];
 }
@@ -61,7 +64,7 @@ export class Notifier {
     this.store = options.store;
     this.clock = options.clock;
     if (options.transport) this.transport = options.transport;
-    else this.transport = this.ownTransport = createHttpTransport(undefined, options.allowHosts);
+    else this.transport = this.ownTransport = createHttpTransport(options.timeoutMs, options.allowHosts);
     this.reschedule();
   }
 

@@ -17,7 +17,6 @@ export interface Store {
   readonly file?: string;
   get<T>(collection: string, key: string): T | undefined;
   values<T>(collection: string): T[];
-  count(collection: string): number;
   /** Records a value; resolves once the change would survive kill -9. Readers see it at once; if
    * the write fails it is taken back (the promise rejects after that). */
   put<T>(collection: string, key: string, value: T): Promise<void>;
@@ -142,7 +141,7 @@ async function openLocked(file: string, lock: DatabaseLock, options: StoreOption
     warn(`payjs-sandbox: --repair: ${where} were skipped; the file is kept as ${aside}`);
   }
   for (const { report } of reports) {
-    leftovers ||= report.bytes > 0;
+    leftovers ||= report.written;
     for (const e of report.entries) {
       if (e.s <= db.data.seq) continue;
       if (e.clear) db.data.collections[e.c] = {};
@@ -204,10 +203,6 @@ class DocStore implements Store {
 
   values<T>(collection: string): T[] {
     return Object.values(this.doc.collections[collection] ?? {}) as T[];
-  }
-
-  count(collection: string): number {
-    return Object.keys(this.doc.collections[collection] ?? {}).length;
   }
 
   put<T>(collection: string, key: string, value: T): Promise<void> {

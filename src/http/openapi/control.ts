@@ -1,6 +1,7 @@
 import { CONTROL_ACTIONS } from '../../core/order.js';
 import { requestSchema } from './payjs.js';
 import { ACTION_TEXT } from './components.js';
+import { AdvanceInput, MiniprogramPayInput } from '../../app/inputs.js';
 import { arr, exact, int, json, oneOf, ref, refusal, str, type Schema } from './schema.js';
 
 /**
@@ -44,7 +45,7 @@ const orderFilters = [
   q('channel', 'native, micropay, jsapi, cashier, mweb, facepay or miniprogram'),
   q('out_trade_no', "the merchant's order number"),
 ];
-const journalFilters = [
+const callFilters = [
   q('endpoint', 'native, check, …'),
   q('mchid', 'one merchant'),
   q('payjs_order_id', 'one order'),
@@ -141,7 +142,7 @@ export function controlPaths(): Record<string, unknown> {
       post: op('advanceClock', {
         tag: 'clock',
         summary: 'Moves the clock forward; answers once everything that fell due (notify retries, expiries, delayed payments) has run',
-        requestBody: body(exact({ seconds: { type: 'number', minimum: 0 } }), 'how far'),
+        requestBody: body(AdvanceInput, 'how far'),
         responses: { 200: json(ref('Clock'), 'the clock after'), 400: badInput },
       }),
     },
@@ -199,11 +200,11 @@ export function controlPaths(): Record<string, unknown> {
       parameters: [{ name: 'id', in: 'path', required: true, schema: str() }],
       delete: op('removeScenario', { tag: 'scenarios', summary: 'Removes one rule', responses: { 200: json(exact({ scenarios: arr(ref('Rule')) }), 'the rules left'), 404: notFound } }),
     },
-    '/__sandbox/journal': {
+    '/__sandbox/calls': {
       get: op('listCalls', {
-        tag: 'journal',
-        summary: 'The request journal: every PAYJS API call, oldest first (in memory, the last 10,000)',
-        parameters: journalFilters,
+        tag: 'calls',
+        summary: 'The call log: every PAYJS API call, oldest first (in memory, the last 10,000)',
+        parameters: callFilters,
         responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls') },
       }),
     },
@@ -233,6 +234,17 @@ export function controlPaths(): Record<string, unknown> {
           ),
         },
       }),
+    },
+    '/__sandbox/journal': {
+      get: {
+        ...op('listCallsByOldName', {
+          tag: 'calls',
+          summary: 'The call log under its old name: the same as GET /__sandbox/calls',
+          parameters: callFilters,
+          responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls') },
+        }),
+        deprecated: true,
+      },
     },
     '/__sandbox/merchants': {
       get: op('listMerchants', { tag: 'merchants', summary: 'The merchants, without keys (the default merchant first)', responses: { 200: json(exact({ merchants: arr(ref('PublicMerchant')) }), 'the merchants') } }),
@@ -288,14 +300,13 @@ export function controlPaths(): Record<string, unknown> {
 /** The simulated PAYJS mini-program (payjs-api.md §12). */
 function miniprogramPaths(): Record<string, unknown> {
   const html = (description: string) => ({ description, content: { 'text/html': { schema: str() } } });
+  // The checked input, with the fields extraData must carry (the gateway checks those).
   const payRequest = {
-    type: 'object',
+    ...MiniprogramPayInput,
     required: ['extraData'],
     properties: {
+      ...(MiniprogramPayInput.properties as Record<string, Schema>),
       extraData: { ...requestSchema('miniprogram'), description: 'the signed object the merchant mini-program passes to wx.navigateToMiniProgram' },
-      action: str("the payer's choice (default pay)", { enum: ['pay', 'fail', 'cancel'] }),
-      path: str('the merchant page open on the return'),
-      query: { type: 'object', additionalProperties: str() },
     },
   };
   return {

@@ -3,7 +3,6 @@ import { CONTROL_SCHEMAS } from './components.js';
 import { controlPaths } from './control.js';
 import { PAYJS_HEADERS, PAYJS_PARAMETERS, PAYJS_SCHEMAS, SIGN_DEBUG, payjsPaths, requestSchemas } from './payjs.js';
 
-export { OPENAPI_PATH } from '../routes/openapi.js';
 
 // The package.json beside dist/ (or src/, under the tests): the description's version is the package's.
 let version: string | undefined;
@@ -30,7 +29,7 @@ export function openApiDocument(origin: string): Record<string, unknown> {
     tags: [
       { name: 'PAYJS', description: 'the PAYJS surface' },
       { name: 'orders' }, { name: 'notifications' }, { name: 'clock' }, { name: 'scenarios' },
-      { name: 'journal' }, { name: 'merchants' }, { name: 'sandbox' }, { name: 'miniprogram' }, { name: 'conformance' }, { name: 'interception' },
+      { name: 'calls' }, { name: 'merchants' }, { name: 'sandbox' }, { name: 'miniprogram' }, { name: 'conformance' }, { name: 'interception' },
     ],
     paths: { ...payjsPaths(), ...controlPaths() },
     components: {

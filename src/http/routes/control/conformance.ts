@@ -1,7 +1,7 @@
 import Router from '@koa/router';
-import { PayjsError } from '../../../core/errors.js';
+import { Refusal } from '../../../core/errors.js';
 import { junitXml } from '../../../notify/junit.js';
-import type { AppOptions } from '../../app.js';
+import type { AppOptions } from '../../app-options.js';
 import { baseUrl } from '../api.js';
 
 /** The notify-endpoint conformance battery: run it against a URL, read the last reports. */
@@ -18,7 +18,7 @@ export function conformanceRoutes({ conformance, url }: AppOptions): Router {
 
   router.get('/conformance/:id', (ctx) => {
     const report = conformance.get(ctx.params.id);
-    if (!report) throw new PayjsError('NOT_FOUND', [`no conformance report ${ctx.params.id} (the sandbox keeps the last 20, in memory)`]);
+    if (!report) throw new Refusal('NOT_FOUND', [`no conformance report ${ctx.params.id} (the sandbox keeps the last 20, in memory)`]);
     if (ctx.query.format === 'junit') {
       ctx.type = 'application/xml';
       ctx.body = junitXml(report);

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { AppOptions } from '../../app.js';
+import type { AppOptions } from '../../app-options.js';
 
 /** The CA certificate (never its key) and what intercepts payjs.cn here. */
 export function interceptionRoutes({ interception, url }: AppOptions): Router {

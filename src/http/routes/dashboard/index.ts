@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import bodyParser from 'koa-bodyparser';
+import { bodyParserFor } from '../../body-parser.js';
 import type { Context } from 'koa';
 import { payPageUrl } from '../../../core/links.js';
 import { dueAt } from '../../../core/notify.js';
@@ -7,9 +7,9 @@ import { DEFAULT_MERCHANT } from '../../../core/merchant.js';
 import { MAGIC_AMOUNTS, VOCABULARY, argHint } from '../../../core/scenarios.js';
 import { shippedScenarios } from '../../../app/scenario-files.js';
 import type { RecordedCall } from '../../../app/call-log.js';
-import type { AppOptions } from '../../app.js';
+import type { AppOptions } from '../../app-options.js';
 import { orderTimeline } from '../../../app/timeline.js';
-import { API_ENDPOINTS } from '../api.js';
+import { API_ENDPOINTS } from '../../../core/endpoints.js';
 import { renderDashboard, type LiveWatch } from './render.js';
 import { signDebug, type SignDebugInput } from './sign-debug.js';
 import { orderMenu } from './order-actions.js';
@@ -27,10 +27,10 @@ const ROWS = 200;
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
 
-/** The dashboard: `/` (orders) and `/dashboard/…` pages over the same gateway, notifier, journal
+/** The dashboard: `/` (orders) and `/dashboard/…` pages over the same gateway, notifier, call log
  * and clock as the control API, whose JSON endpoints its buttons call. */
 export function dashboardRoutes(options: AppOptions): Router {
-  const { gateway, notifier, scenarios, clock, journal } = options;
+  const { gateway, notifier, scenarios, clock, callLog } = options;
   const router = new Router();
   const render = (ctx: Context, view: string, data: Parameters<typeof renderDashboard>[3], status?: number) => renderDashboard(ctx, clock, view, data, status);
 
@@ -71,7 +71,7 @@ export function dashboardRoutes(options: AppOptions): Router {
     if (!order) return render(ctx, 'missing', { section: 'orders', title: id, watch, id }, 404);
     const attempts = notifier.attempts(id);
     const job = notifier.job(id);
-    const timeline = orderTimeline(order, attempts, journal.list({ payjs_order_id: id }));
+    const timeline = orderTimeline(order, attempts, callLog.list({ payjs_order_id: id }));
     const next = job && job.state === 'pending' ? dueAt(job, job.next) : null;
     await render(ctx, 'order', {
       section: 'orders',
@@ -111,14 +111,15 @@ export function dashboardRoutes(options: AppOptions): Router {
     await render(ctx, 'clock', { section: 'clock', title: '', watch: { events: ['order', 'notify', 'call', 'reset'] }, pending: clock.pending, upcoming: clock.upcoming(ROWS) });
   });
 
-  router.get('/dashboard/journal', async (ctx) => {
+  // /dashboard/journal is the page's old address, kept for bookmarks.
+  router.get(['/dashboard/calls', '/dashboard/journal'], async (ctx) => {
     const f = { endpoint: text(ctx.query.endpoint), sign: text(ctx.query.sign) };
     const sign = (VERDICTS as readonly string[]).includes(f.sign) ? (f.sign as RecordedCall['sign']) : undefined;
-    const calls = journal.list({ endpoint: f.endpoint || undefined, sign }).reverse();
+    const calls = callLog.list({ endpoint: f.endpoint || undefined, sign }).reverse();
     // check, refund, … name the order by payjs_order_id only: show the order's own out_trade_no.
     const outTradeNo = new Map(gateway.orders().map((o) => [o.payjs_order_id, o.out_trade_no]));
     const outTradeNoOf = (call: RecordedCall) => call.out_trade_no ?? (call.payjs_order_id ? outTradeNo.get(call.payjs_order_id) : undefined);
-    await render(ctx, 'journal', { section: 'journal', title: '', watch: { events: ['call', 'reset'] }, filter: f, calls: calls.slice(0, ROWS), total: calls.length, endpoints: API_ENDPOINTS, verdicts: VERDICTS, outTradeNoOf });
+    await render(ctx, 'calls', { section: 'calls', title: '', watch: { events: ['call', 'reset'] }, filter: f, calls: calls.slice(0, ROWS), total: calls.length, endpoints: API_ENDPOINTS, verdicts: VERDICTS, outTradeNoOf });
   });
 
   router.get('/dashboard/conformance', async (ctx) => {
@@ -130,14 +131,14 @@ export function dashboardRoutes(options: AppOptions): Router {
   });
 
   // The "create a test order" form: signed with the merchant's key, through the gateway's create.
-  router.post('/dashboard/orders', bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' }), async (ctx) => {
+  router.post('/dashboard/orders', bodyParserFor({ types: ['json'], limit: '64kb' }), async (ctx) => {
     const order = await createTestOrder(gateway, ctx.request.body ?? {}, baseUrl(ctx, options.url), clock.now());
     ctx.status = 201;
     ctx.body = { order, href: `/dashboard/orders/${encodeURIComponent(order.payjs_order_id)}` };
   });
 
   // The signature debugger's one endpoint: JSON in ({ params, key?, sign? }), every step out.
-  router.post('/dashboard/sign-debug', bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }), (ctx) => {
+  router.post('/dashboard/sign-debug', bodyParserFor({ types: ['json'], limit: '1mb' }), (ctx) => {
     const body = ctx.request.body;
     const input = (typeof body === 'object' && body !== null ? body : {}) as SignDebugInput;
     ctx.body = signDebug(input, gateway.merchants.list());
