@@ -33,6 +33,9 @@ export interface ApiRequest {
   /** The origin the caller reached the sandbox by, for the links in answers (default: the
    * sandbox's own URL). */
   base?: string;
+  /** For a caller in the process (the dashboard's test orders), filled in by the pipeline: the
+   * order a create call made, and the refusal its envelope answers. */
+  note?: Made & { refusal?: Refusal };
 }
 
 /** What the transport sends back. */
@@ -136,7 +139,7 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
     let tokens: Token[] = [];
     let response: ApiResponse | undefined;
     let error: Refusal | undefined;
-    const made: Made = {};
+    const made: Made = request.note ?? {};
     try {
       if (request.read) ({ params, via } = await request.read());
       // A HEAD (or any other method) must not create an order.
@@ -152,6 +155,7 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
     } finally {
       const verdict = gateway.signVerdict(params);
       const body = typeof response?.body === 'object' ? response.body : undefined;
+      if (error && request.note) request.note.refusal = error;
       callLog.add({
         at,
         method: request.method,

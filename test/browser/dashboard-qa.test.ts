@@ -44,10 +44,12 @@ const createOrder = async (notifyUrl: string, channel = 'native') => {
 };
 
 describe('QA from the dashboard', () => {
-  it('creates a test order signed as the merchant, through the gateway, in the chosen channel', async () => {
+  it('creates a test order signed as the merchant, through the API pipeline, in the chosen channel', async () => {
     const id = await createOrder(receiver.url, 'cashier');
     const order = (await sandbox.order(id))!;
     expect(order).toMatchObject({ channel: 'cashier', total_fee: 250, notify_url: receiver.url, status: 'unpaid' });
+    // Its create call is in the call log, signed, and linked to the order (a cashier call answers a redirect).
+    expect(sandbox.calls({ payjs_order_id: id })).toMatchObject([{ endpoint: 'cashier', sign: 'valid', status: 302 }]);
     await expect(page.getByTestId('order-status').getAttribute('data-status')).resolves.toBe('unpaid');
     // Refund is off on an unpaid order, and says why.
     await expect(page.locator('button[data-action="refund"]').isDisabled()).resolves.toBe(true);

@@ -132,7 +132,7 @@ export function dashboardRoutes(options: AppOptions): Router {
 
   // The "create a test order" form: signed with the merchant's key, through the gateway's create.
   router.post('/dashboard/orders', bodyParserFor({ types: ['json'], limit: '64kb' }), async (ctx) => {
-    const order = await createTestOrder(gateway, ctx.request.body ?? {}, baseUrl(ctx, options.url), clock.now());
+    const order = await createTestOrder(options.apiCall, gateway, ctx.request.body ?? {}, baseUrl(ctx, options.url), clock.now());
     ctx.status = 201;
     ctx.body = { order, href: `/dashboard/orders/${encodeURIComponent(order.payjs_order_id)}` };
   });
