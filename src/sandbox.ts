@@ -126,7 +126,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const scenarios = new ScenarioBook(store);
   const notifier = new Notifier({ store, clock, merchants, scenarios, transport: options.notifyTransport, allowHosts: options.notifyAllow });
   const events = new EventHub();
-  notifier.onAttempt((attempt) => events.emit({ type: 'notify', attempt }));
+  notifier.onAttempt((attempt) => events.size > 0 && events.emit({ type: 'notify', attempt }));
   const gateway = new Gateway({
     store,
     merchants,
@@ -139,11 +139,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     magicAmounts: options.magicAmounts,
     openidPage: options.openidPage,
     onSignError: (endpoint, debug) => log(`sign mismatch on /api/${endpoint}: ${debug}`),
-    onOrder: (order) => events.emit({ type: 'order', order }),
+    onOrder: (order) => events.size > 0 && events.emit({ type: 'order', order }),
   });
   let url = '';
   const journal = new RequestJournal(options.journalLimit);
-  journal.onCall((call) => events.emit({ type: 'call', call }));
+  journal.onCall((call) => events.size > 0 && events.emit({ type: 'call', call }));
   const admin = new Admin({ store, gateway, notifier, scenarios, journal, events });
   const host = options.host ?? '127.0.0.1';
   const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
@@ -180,7 +180,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     order: (id) => gateway.order(id),
     orders: (filter) => gateway.orders(filter),
     notifications: (id) => notifier.attempts(id),
-    waitForNotify: (match, opts) => notifier.waitFor(toPredicate(match), opts?.timeout ?? 5000),
+    waitForNotify: (match, opts) => notifier.waitFor(toPredicate(match), opts?.timeout ?? 5000, typeof match === 'object' ? match.payjs_order_id : undefined),
     use: (rule) => scenarios.add(rule),
     calls: (filter) => journal.list(filter),
     seed: (seed) => admin.seed(seed, url),
