@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { checkMerchant, parseMerchantSpec, type Merchant } from '../core/merchant.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js';
 import { runDoctor } from './doctor.js';
+import { packageVersion } from '../http/package-files.js';
 
 export const DEFAULT_DB_FILE = 'payjs-sandbox.db.json';
 
@@ -120,9 +121,7 @@ export function banner(sandbox: Sandbox, version: string): string {
   ].join('\n');
 }
 
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
+export { packageVersion } from '../http/package-files.js';
 
 /** Runs the CLI: returns the exit code for help/errors, or keeps running until a signal. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out = console.log, err = console.error): Promise<number | Sandbox> {

@@ -1,7 +1,8 @@
 import type busboy from 'busboy';
-import { loadBusboy } from './lazy.js';
-import bodyParser from 'koa-bodyparser';
+import type bodyParser from 'koa-bodyparser';
+import { bodyParserOnFirstUse, loadBusboy } from './lazy.js';
 import type { Context, Middleware, Next } from 'koa';
+import { BODY_LIMIT_BYTES, QS_OPTIONS, isPlainForm, parseForm, readText } from './form-body.js';
 import { PayjsError } from '../core/errors.js';
 import type { Params } from '../core/sign.js';
 import { refuseDeep } from './depth.js';
@@ -9,8 +10,7 @@ import { refuseDeep } from './depth.js';
 /** How a request carried its parameters. */
 export type Transport = 'query' | 'form' | 'json' | 'multipart';
 
-/** The most a request body may hold; PAYJS requests are a few hundred bytes. */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+export { BODY_LIMIT_BYTES } from './form-body.js';
 const BODY_LIMIT = '1mb';
 
 declare module 'koa' {
@@ -21,14 +21,12 @@ declare module 'koa' {
   }
 }
 
-const parseJsonAndForm = bodyParser({
+const parseJsonAndForm = bodyParserOnFirstUse({
   enableTypes: ['json', 'form'],
   jsonLimit: BODY_LIMIT,
   formLimit: BODY_LIMIT,
   strict: false,
-  // qs would read `a.b=1` as an object (PAYJS names have no dots), and would silently drop
-  // names like `constructor`: keep them, so that the refusal names them.
-  queryString: { allowDots: false, parameterLimit: 1000, allowPrototypes: true, plainObjects: true },
+  queryString: QS_OPTIONS,
   // A form sent without a content type is still a form (some clients omit the header).
   extendTypes: { form: ['application/x-www-form-urlencoded', 'text/plain'] },
   onerror: (err: Error & { status?: number; type?: string }) => {
@@ -88,6 +86,9 @@ export const parseParams: Middleware = async (ctx: Context, next: Next) => {
   if (ctx.is('multipart/form-data')) {
     body = await readMultipart(ctx);
     transport = 'multipart';
+  } else if ((ctx.request.length !== 0 || ctx.get('transfer-encoding')) && isPlainForm(ctx.req.headers)) {
+    body = parseForm(await readText(ctx.req));
+    transport = 'form';
   } else if (ctx.request.length !== 0 || ctx.get('transfer-encoding')) {
     await parseJsonAndForm(ctx, async () => {});
     body = ctx.request.body ?? {};

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type Router from '@koa/router';
-import bodyParser from 'koa-bodyparser';
+import { bodyParserOnFirstUse as bodyParser } from '../lazy.js';
 import type { Context, Next } from 'koa';
 import type { Gateway } from '../../app/gateway.js';
 import { PayjsError } from '../../core/errors.js';

@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
-import bodyParser from 'koa-bodyparser';
-import { loadQrcode } from '../lazy.js';
+import { bodyParserOnFirstUse as bodyParser, loadQrcode } from '../lazy.js';
 import type { Context } from 'koa';
 import type { Gateway } from '../../app/gateway.js';
 import type { Order } from '../../core/order.js';

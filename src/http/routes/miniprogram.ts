@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import bodyParser from 'koa-bodyparser';
+import { bodyParserOnFirstUse as bodyParser } from '../lazy.js';
 import type { Context } from 'koa';
 import type { Gateway } from '../../app/gateway.js';
 import { PayjsError } from '../../core/errors.js';

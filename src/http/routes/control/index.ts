@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import bodyParser from 'koa-bodyparser';
+import { bodyParserOnFirstUse as bodyParser } from '../../lazy.js';
 import type { AppOptions } from '../../app.js';
 import { deliveryRoutes } from './delivery.js';
 import { orderRoutes } from './orders.js';

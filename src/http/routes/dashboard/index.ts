@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import bodyParser from 'koa-bodyparser';
+import { bodyParserOnFirstUse as bodyParser } from '../../lazy.js';
 import type { Context } from 'koa';
 import { CONTROL_ACTIONS } from '../../../core/order.js';
 import { NEXT } from '../../../core/transitions.js';
