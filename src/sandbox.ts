@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SandboxClock } from './clock/clock.js';
 import { Gateway } from './app/gateway.js';
+import { createApiCall } from './app/api-call.js';
 import { createApp } from './http/app.js';
 import { isLoopback } from './http/control-token.js';
 import { Notifier, type NotifyEvent, type NotifyPredicate } from './notify/notifier.js';
@@ -10,7 +11,7 @@ import type { NotifyTransport } from './notify/transport.js';
 import { ScenarioBook } from './app/scenario-book.js';
 import { Admin, type Seed, type Snapshot } from './app/admin.js';
 import { EventHub } from './app/event-hub.js';
-import { RequestJournal, type CallFilter, type RecordedCall } from './app/call-log.js';
+import { CallLog, type CallFilter, type RecordedCall } from './app/call-log.js';
 import { DEFAULT_MERCHANT, Merchants, checkMerchant, parseMerchantSpec, type Merchant } from './core/merchant.js';
 import type { Order } from './core/order.js';
 import type { Random } from './core/ids.js';
@@ -43,7 +44,9 @@ export interface SandboxOptions {
   /** The only hosts notifies may reach (`host`, `host:port`, `*.domain`); others are recorded as
    * failed attempts (`blocked`). Default: any. */
   notifyAllow?: string[];
-  /** How many API calls the request journal keeps (default 10,000; the oldest go first). */
+  /** How many API calls the call log keeps (default 10,000; the oldest go first). */
+  callLogLimit?: number;
+  /** @deprecated the old name of `callLogLimit`. */
   journalLimit?: number;
   /** The control token required when `host` is not loopback (default: a random one). */
   controlToken?: string;
@@ -132,7 +135,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     merchants,
     clock,
     scenarios,
-    events: notifier,
+    notifier,
     random: options.random,
     uniqueOutTradeNo: options.uniqueOutTradeNo,
     lenientSign: options.lenientSign,
@@ -142,12 +145,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     onOrder: (order) => events.size > 0 && events.emit({ type: 'order', order }),
   });
   let url = '';
-  const journal = new RequestJournal(options.journalLimit);
-  journal.onCall((call) => events.size > 0 && events.emit({ type: 'call', call }));
-  const admin = new Admin({ store, gateway, notifier, scenarios, journal, events });
+  const callLog = new CallLog(options.callLogLimit ?? options.journalLimit);
+  callLog.onCall((call) => events.size > 0 && events.emit({ type: 'call', call }));
+  const admin = new Admin({ store, gateway, notifier, scenarios, callLog, events });
   const host = options.host ?? '127.0.0.1';
   const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
-  const app = createApp({ gateway, notifier, scenarios, clock, journal, admin, events, controlToken, url: () => url, log });
+  const apiCall = createApiCall({ gateway, callLog, clock, url: () => url });
+  const app = createApp({ gateway, apiCall, notifier, scenarios, clock, callLog, admin, events, controlToken, url: () => url, log });
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.callback());
   const shutdown = async () => {
@@ -182,7 +186,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     notifications: (id) => notifier.attempts(id),
     waitForNotify: (match, opts) => notifier.waitFor(toPredicate(match), opts?.timeout ?? 5000, typeof match === 'object' ? match.payjs_order_id : undefined),
     use: (rule) => scenarios.add(rule),
-    calls: (filter) => journal.list(filter),
+    calls: (filter) => callLog.list(filter),
     seed: (seed) => admin.seed(seed, url),
     snapshot: () => admin.snapshot(clock.now()),
     restore: (snapshot) => admin.restore(snapshot),

@@ -22,7 +22,7 @@ const page = async (path: string, init?: RequestInit) => {
 // `out_trade_no` takes at most 32 characters, so it carries the shorter form of the payload.
 const XSS = '<img src=x onerror=window.__xss=1>';
 const XSS_SHORT = '<img src=x onerror=__xss=1>';
-const PAGES = ['/', '/dashboard', '/dashboard/notifications', '/dashboard/scenarios', '/dashboard/clock', '/dashboard/journal', '/dashboard/sign'];
+const PAGES = ['/', '/dashboard', '/dashboard/notifications', '/dashboard/scenarios', '/dashboard/clock', '/dashboard/calls', '/dashboard/journal', '/dashboard/sign'];
 
 describe('the dashboard pages', () => {
   it.each(PAGES)('%s renders in Chinese by default and in English with ?lang=en', async (path) => {

@@ -101,8 +101,9 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     expect(await status('DELETE', '/scenarios')).toBe(200);
   });
 
-  it('answers journal queries, with the diagnosis of a bad sign', async () => {
+  it('answers call-log queries (at /calls and its old name /journal), with the diagnosis of a bad sign', async () => {
     await call(sandbox.url, 'native', { mchid: MCHID, total_fee: 1, out_trade_no: tradeNo(), body: 'a b' }, 'json', 'NotTheKey');
+    expect(await status('GET', '/calls')).toBe(200);
     expect(await status('GET', '/journal')).toBe(200);
     const bad = await ctl('GET', `/journal?endpoint=native&mchid=${MCHID}&sign=invalid`);
     expect((bad.body as { calls: { diagnosis?: unknown }[] }).calls.at(-1)?.diagnosis).toBeTruthy();

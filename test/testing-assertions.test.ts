@@ -20,7 +20,7 @@ const failure = async (p: Promise<unknown>) => {
   return (err as Error).message;
 };
 
-describe('journal assertions', () => {
+describe('call-log assertions', () => {
   it.each([['the in-process sandbox', () => sandbox], ['the client', () => client]])('pass on %s when the calls are there', async (_, of) => {
     const id = await nativeOrder(sandbox.url);
     await call(sandbox.url, 'check', { payjs_order_id: id });
@@ -41,10 +41,10 @@ describe('journal assertions', () => {
     expect(message).toContain(`   params: {"payjs_order_id":"${id}","sign":"`);
   });
 
-  it('no match lists the whole journal instead', async () => {
+  it('no match lists the whole call log instead', async () => {
     await nativeOrder(sandbox.url);
     const message = await failure(assertCalled(sandbox, { endpoint: 'check' }));
-    expect(message).toMatch(/^expected at least 1 call matching endpoint="check", got none; the journal has 1 call:\n {2}#\d+ .* POST \/api\/native \(form\) — sign valid → HTTP 200\n/);
+    expect(message).toMatch(/^expected at least 1 call matching endpoint="check", got none; the call log has 1 call:\n {2}#\d+ .* POST \/api\/native \(form\) — sign valid → HTTP 200\n/);
     expect(await failure(assertNotCalled(sandbox, { endpoint: 'native' }))).toMatch(/^expected 0 calls matching endpoint="native", got 1:/);
   });
 

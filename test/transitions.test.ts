@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NEXT, isExpired, transition } from '../src/core/transitions.js';
-import { PayjsError } from '../src/core/errors.js';
+import { Refusal } from '../src/core/errors.js';
 import type { Order, OrderEvent, OrderStatus } from '../src/core/order.js';
 
 const order = (status: OrderStatus): Order => ({
@@ -24,7 +24,7 @@ describe('the order state machine', () => {
   it.each(cells)('%s + %s follows the table', (status, event) => {
     const next = NEXT[status][event];
     if (!next) {
-      expect(() => transition(order(status), event, 5)).toThrow(PayjsError);
+      expect(() => transition(order(status), event, 5)).toThrow(Refusal);
       return;
     }
     const t = transition(order(status), event, 5);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonPath, validator } from '../src/app/validate.js';
-import { PayjsError } from '../src/core/errors.js';
+import { Refusal } from '../src/core/errors.js';
 
 const seed = validator<{ orders: { total_fee: number }[] }>({
   type: 'object',
@@ -28,8 +28,8 @@ describe('the one validation mechanism', () => {
   ])('refuses %j naming the path and the fix', (value, message) => {
     let err: unknown;
     try { seed(value); } catch (e) { err = e; }
-    expect(err).toBeInstanceOf(PayjsError);
-    expect((err as PayjsError).code).toBe('INVALID_PARAM');
-    expect((err as PayjsError).message).toBe(`参数错误：${message}`);
+    expect(err).toBeInstanceOf(Refusal);
+    expect((err as Refusal).code).toBe('INVALID_PARAM');
+    expect((err as Refusal).message).toBe(`参数错误：${message}`);
   });
 });

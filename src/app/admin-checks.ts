@@ -1,7 +1,32 @@
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { checkMerchant, type Merchant } from '../core/merchant.js';
-import { CREATE_ENDPOINTS } from '../core/scenarios.js';
-import type { Seed, SeedOrder } from './admin.js';
+import { CREATE_ENDPOINTS, ENDPOINTS, type CreateEndpoint } from '../core/endpoints.js';
+
+/** A snapshot of a whole sandbox, as `GET /__sandbox/snapshot` gives it. */
+export interface Snapshot {
+  version: 1;
+  taken_at: number;
+  collections: Record<string, Record<string, unknown>>;
+}
+
+/** One order of a seed file: created as its merchant would, then brought to `status`. */
+export interface SeedOrder {
+  mchid?: string;
+  channel?: CreateEndpoint;
+  out_trade_no: string;
+  total_fee: number;
+  body?: string;
+  attach?: string;
+  notify_url?: string;
+  openid?: string;
+  status?: 'unpaid' | 'paid' | 'refunded' | 'closed';
+}
+
+/** A seed file (fixtures/seed.json): merchants and orders to start from. */
+export interface Seed {
+  merchants?: Merchant[];
+  orders?: SeedOrder[];
+}
 
 /** Checks of what the control API restores and seeds, made before anything changes: a refused
  * restore or seed leaves the sandbox as it was. */
@@ -11,7 +36,7 @@ const JOB_STATES = ['pending', 'delivered', 'checked', 'exhausted'];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown) => typeof v === 'string' && v.length > 0;
 const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-const refuse = (where: string, why: string) => new PayjsError('INVALID_PARAM', [where, why]);
+const refuse = (where: string, why: string) => new Refusal('INVALID_PARAM', [where, why]);
 
 /** What each collection's records must have (the sandbox writes more; these are what it reads). */
 const RECORD_CHECKS: Record<string, (r: Record<string, unknown>) => boolean> = {
@@ -63,15 +88,17 @@ export function checkSeed(seed: unknown): Seed {
   return seed as Seed;
 }
 
+const paidAtOnce = (channel: CreateEndpoint) => 'paidAtOnce' in ENDPOINTS[channel];
+
 function checkSeedOrder(o: unknown, where: string): void {
   if (!isObject(o)) throw refuse(where, 'must be an object');
   const order = o as Partial<SeedOrder>;
   const channel = order.channel ?? 'native';
-  if (!CREATE_ENDPOINTS.includes(channel) || (channel as string) === 'miniprogram') throw refuse(`${where}.channel`, `must be one of ${CREATE_ENDPOINTS.filter((c) => c !== 'miniprogram').join(', ')}`);
+  if (!CREATE_ENDPOINTS.includes(channel)) throw refuse(`${where}.channel`, `must be one of ${CREATE_ENDPOINTS.join(', ')}`);
   const status = order.status ?? 'unpaid';
   if (!STATUSES.includes(status)) throw refuse(`${where}.status`, `must be one of ${STATUSES.join(', ')}`);
   // micropay and facepay are paid at once: they cannot be seeded unpaid or closed.
-  if ((channel === 'micropay' || channel === 'facepay') && (status === 'unpaid' || status === 'closed')) throw refuse(`${where}.status`, `${channel} orders are paid at once: seed them paid or refunded`);
+  if (paidAtOnce(channel) && (status === 'unpaid' || status === 'closed')) throw refuse(`${where}.status`, `${channel} orders are paid at once: seed them paid or refunded`);
   if (typeof order.out_trade_no !== 'string' || order.out_trade_no === '') throw refuse(`${where}.out_trade_no`, 'must be a non-empty string');
   if (!Number.isInteger(order.total_fee) || (order.total_fee as number) < 1) throw refuse(`${where}.total_fee`, 'must be a whole number of fen ≥ 1');
   for (const k of ['mchid', 'body', 'attach', 'notify_url', 'openid'] as const) {

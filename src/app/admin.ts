@@ -1,62 +1,37 @@
 import type { Gateway } from './gateway.js';
 import type { Notifier } from '../notify/notifier.js';
-import type { RequestJournal } from './call-log.js';
+import type { CallLog } from './call-log.js';
 import type { ScenarioBook } from './scenario-book.js';
 import type { Store } from '../store/store.js';
 import type { EventHub } from './event-hub.js';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import { checkMerchant, type Merchant } from '../core/merchant.js';
 import { sign } from '../core/sign.js';
-import { checkSeed, checkSnapshot } from './admin-checks.js';
-import type { CreateEndpoint } from './gateway.js';
+import { checkSeed, checkSnapshot, type Seed, type Snapshot } from './admin-checks.js';
 import type { ControlAction } from '../core/order.js';
 import type { Order } from '../core/order.js';
 
 const MERCHANTS = 'merchants';
 
-/** A snapshot of a whole sandbox, as `GET /__sandbox/snapshot` gives it. */
-export interface Snapshot {
-  version: 1;
-  taken_at: number;
-  collections: Record<string, Record<string, unknown>>;
-}
-
-/** One order of a seed file: created as its merchant would, then brought to `status`. */
-export interface SeedOrder {
-  mchid?: string;
-  channel?: CreateEndpoint;
-  out_trade_no: string;
-  total_fee: number;
-  body?: string;
-  attach?: string;
-  notify_url?: string;
-  openid?: string;
-  status?: 'unpaid' | 'paid' | 'refunded' | 'closed';
-}
-
-/** A seed file (fixtures/seed.json): merchants and orders to start from. */
-export interface Seed {
-  merchants?: Merchant[];
-  orders?: SeedOrder[];
-}
+export type { Seed, SeedOrder, Snapshot } from './admin-checks.js';
 
 const STATUS_ACTIONS: Record<string, ControlAction[]> = { unpaid: [], paid: ['pay'], refunded: ['pay', 'refund'], closed: ['close'] };
 
 /** The whole-sandbox operations of the control API: reset, snapshot, restore, seed, merchants. */
 export class Admin {
   constructor(
-    private readonly parts: { store: Store; gateway: Gateway; notifier: Notifier; scenarios: ScenarioBook; journal: RequestJournal; events?: EventHub },
+    private readonly parts: { store: Store; gateway: Gateway; notifier: Notifier; scenarios: ScenarioBook; callLog: CallLog; events?: EventHub },
   ) {
     for (const m of parts.store.values<Merchant>(MERCHANTS)) parts.gateway.merchants.add(m);
   }
 
   /** Forgets every order, notify, rule and recorded call, or those of one merchant. */
   async reset(filter: { mchid?: string } = {}): Promise<void> {
-    const { gateway, notifier, scenarios, journal } = this.parts;
+    const { gateway, notifier, scenarios, callLog } = this.parts;
     await notifier.reset(filter);
     await gateway.reset(filter);
     await scenarios.clear(filter);
-    journal.clear(filter);
+    callLog.clear(filter);
     this.parts.events?.emit({ type: 'reset' });
   }
 
@@ -79,7 +54,7 @@ export class Admin {
     try {
       merchant = checkMerchant((input ?? {}) as Partial<Merchant>, 'in the request');
     } catch (err) {
-      throw new PayjsError('INVALID_PARAM', ['merchant', (err as Error).message]);
+      throw new Refusal('INVALID_PARAM', ['merchant', (err as Error).message]);
     }
     this.parts.gateway.merchants.add(merchant);
     await this.parts.store.put(MERCHANTS, merchant.mchid, merchant);
@@ -95,7 +70,7 @@ export class Admin {
     const known = new Map([...gateway.merchants.list(), ...(seed.merchants ?? [])].map((m) => [m.mchid, m]));
     const first = gateway.merchants.list()[0].mchid;
     seed.orders?.forEach((o, i) => {
-      if (!known.has(o.mchid ?? first)) throw new PayjsError('UNKNOWN_MCHID', [`${o.mchid} (orders[${i}])`]);
+      if (!known.has(o.mchid ?? first)) throw new Refusal('UNKNOWN_MCHID', [`${o.mchid} (orders[${i}])`]);
     });
     const calls = (seed.orders ?? []).map((o) => {
       const merchant = known.get(o.mchid ?? first)!;

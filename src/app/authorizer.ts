@@ -1,5 +1,6 @@
-import { PayjsError } from '../core/errors.js';
-import { checkFormats, readFields, requirePresent, type Endpoint, type Fields } from '../core/fields.js';
+import { Refusal } from '../core/errors.js';
+import { ENDPOINTS, type Endpoint } from '../core/endpoints.js';
+import { checkFormats, readFields, requirePresent, type Fields } from '../core/fields.js';
 import type { Merchant, Merchants } from '../core/merchant.js';
 import type { Order } from '../core/order.js';
 import { diagnose, verify, type Params, type SignDiagnosis } from '../core/sign.js';
@@ -23,20 +24,20 @@ export class Authorizer {
   /** A call that names its merchant (create, info, user, …). */
   merchantCall(endpoint: Endpoint, params: Params, now: number): { fields: Fields; merchant: Merchant } {
     const fields = readFields(params);
-    requirePresent(endpoint, fields);
+    requirePresent(ENDPOINTS[endpoint].fields, fields);
     const merchant = this.options.merchants.require(fields.mchid);
     this.verifySign(endpoint, params, merchant, true);
-    checkFormats(endpoint, fields, now, params);
+    checkFormats(ENDPOINTS[endpoint].fields, fields, now, params);
     return { fields, merchant };
   }
 
   /** `/api/openid`: the sign is checked only when one is sent (most clients send none, §13). */
   openidCall(params: Params, now: number): { fields: Fields; merchant: Merchant } {
     const fields = readFields(params);
-    requirePresent('openid', fields);
+    requirePresent(ENDPOINTS.openid.fields, fields);
     const merchant = this.options.merchants.require(fields.mchid);
     if (fields.sign) this.verifySign('openid', params, merchant, true);
-    checkFormats('openid', fields, now, params);
+    checkFormats(ENDPOINTS.openid.fields, fields, now, params);
     return { fields, merchant };
   }
 
@@ -44,25 +45,25 @@ export class Authorizer {
   async orderCall(endpoint: Endpoint, params: Params, now: number, load: (id: string) => Promise<Order | undefined>): Promise<{ order: Order; merchant: Merchant }> {
     const { merchants } = this.options;
     const fields = readFields(params);
-    requirePresent(endpoint, fields);
+    requirePresent(ENDPOINTS[endpoint].fields, fields);
     const id = fields.payjs_order_id;
     const named = fields.mchid ? merchants.require(fields.mchid) : undefined;
     const order = await load(id);
-    if (!order || (named && named.mchid !== order.mchid)) throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40)]);
+    if (!order || (named && named.mchid !== order.mchid)) throw new Refusal('ORDER_NOT_FOUND', [id.slice(0, 40)]);
     const merchant = merchants.require(order.mchid);
     // One verification per call: the other merchants' keys are tried only when it fails.
     const valid = this.verifies(params, merchant);
     // Signed with another merchant's key and no mchid: to that merchant the order does not exist.
     if (!named && !valid && merchants.list().some((m) => m !== merchant && verify(params, m.key))) {
-      throw new PayjsError('ORDER_NOT_FOUND', [id.slice(0, 40)]);
+      throw new Refusal('ORDER_NOT_FOUND', [id.slice(0, 40)]);
     }
     // Without mchid the caller has not shown whose key it holds: the expected sign stays hidden.
     this.verifySign(endpoint, params, merchant, named !== undefined, valid);
-    checkFormats(endpoint, fields, now, params);
+    checkFormats(ENDPOINTS[endpoint].fields, fields, now, params);
     return { order, merchant };
   }
 
-  /** The verdict on a request's sign, for the request journal: checked under the key of the
+  /** The verdict on a request's sign, for the call log: checked under the key of the
    * merchant it names, or of the order it names; never throws. */
   verdict(params: Params, order: Order | undefined): { sign: 'valid' | 'invalid' | 'missing' | 'unchecked'; mchid?: string; diagnosis?: SignDiagnosis } {
     const mchid = typeof params.mchid === 'string' && params.mchid ? params.mchid : order?.mchid;
@@ -74,7 +75,7 @@ export class Authorizer {
     return { sign: 'invalid', mchid, diagnosis: diagnose(params, merchant.key, this.options.merchants.list()) };
   }
 
-  /** Requests whose sign this call already verified, and under whose key: the request journal's
+  /** Requests whose sign this call already verified, and under whose key: the call log's
    * verdict reuses it instead of hashing the same parameters again on every call. */
   private readonly verified = new WeakMap<Params, string>();
 
@@ -86,12 +87,12 @@ export class Authorizer {
   }
 
   private verifySign(endpoint: Endpoint, params: Params, merchant: Merchant, showExpected: boolean, valid = this.verifies(params, merchant)): void {
-    if (params.sign === undefined || params.sign === null || params.sign === '') throw new PayjsError('SIGN_MISSING');
+    if (params.sign === undefined || params.sign === null || params.sign === '') throw new Refusal('SIGN_MISSING');
     if (valid) return;
     const d = diagnose(params, merchant.key, this.options.merchants.list());
     const expected = showExpected ? d.expected : '(send mchid to see the expected sign)';
     const debug = JSON.stringify({ endpoint, canonical: d.canonical, expected, received: d.received, cause: d.cause });
     this.options.onSignError?.(endpoint, debug);
-    throw new PayjsError('SIGN_ERROR', [`${d.cause}; the sandbox signed "${d.canonical}" and got ${expected}`], debug);
+    throw new Refusal('SIGN_ERROR', [`${d.cause}; the sandbox signed "${d.canonical}" and got ${expected}`], debug);
   }
 }

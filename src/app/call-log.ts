@@ -30,7 +30,7 @@ export interface RecordedCall {
   ms: number;
 }
 
-/** What journal queries filter on. */
+/** What call-log queries filter on. */
 export interface CallFilter {
   endpoint?: string;
   mchid?: string;
@@ -40,10 +40,10 @@ export interface CallFilter {
 }
 
 /**
- * The request journal: every API call, newest last, in memory and bounded (the oldest go first):
+ * The call log: every API call, newest last, in memory and bounded (the oldest go first):
  * it is for looking at and asserting on, not an acknowledged state that must survive a crash.
  */
-export class RequestJournal {
+export class CallLog {
   private readonly calls: RecordedCall[] = [];
   private readonly listeners = new Set<(c: RecordedCall) => void>();
   private nextId = 1;

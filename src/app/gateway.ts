@@ -3,22 +3,49 @@ import type { Store } from '../store/store.js';
 import { Authorizer } from './authorizer.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { MerchantCalls } from './merchant-calls.js';
-import type { CreateEndpoint, GatewayOptions } from './gateway-options.js';
+import type { ScenarioBook } from './scenario-book.js';
 import { newOrder, newPayment } from '../core/new-order.js';
-import * as answers from '../core/answers.js';
-import { PayjsError } from '../core/errors.js';
-import type { Endpoint, Fields } from '../core/fields.js';
+import { Refusal } from '../core/errors.js';
+import { ENDPOINTS, type Answer, type CreateEndpoint, type CreateRow, type Endpoint, type OrderCallRow, type OrderEndpoint } from '../core/endpoints.js';
+import type { Fields } from '../core/fields.js';
 import { payjsOrderId, token, type Random } from '../core/ids.js';
 import type { Merchant, Merchants } from '../core/merchant.js';
 import type { Channel, ControlAction, Order, OrderEvent, OrderFilter, PayerMishap, Payment } from '../core/order.js';
-import { CLOSE_WINDOW_DAYS, DEVICE_PAYS_AT_ONCE, ORDER_CODE_LENGTH, REVERSE_WINDOW_DAYS } from '../core/protocol.js';
+import { ORDER_CODE_LENGTH } from '../core/protocol.js';
 import { find, parseTokens, type Token } from '../core/scenarios.js';
 import type { Params } from '../core/sign.js';
 import { isExpired, transition, type Transition } from '../core/transitions.js';
 
-export type { CreateEndpoint, GatewayOptions, OrderEndpoint, OrderEvents } from './gateway-options.js';
-export type { QueryEndpoint } from './merchant-calls.js';
+export type { CreateEndpoint, OrderEndpoint, QueryEndpoint } from '../core/endpoints.js';
 export { DEFAULT_PAYER_OPENID } from '../core/new-order.js';
+
+/** What the notify engine hears from the gateway. */
+export interface OrderEvents {
+  paid(order: Order, tokens: Token[]): Promise<void>;
+  checked(order: Order): Promise<void>;
+  later(order: Order): Promise<void>;
+}
+
+export interface GatewayOptions {
+  store: Store;
+  merchants: Merchants;
+  clock: SandboxClock;
+  scenarios: ScenarioBook;
+  /** Hears of payments, checks and later changes (the notifier). */
+  notifier?: OrderEvents;
+  random?: Random;
+  /** Refuse a second order with the same out_trade_no (PAYJS seems to accept it, §17). */
+  uniqueOutTradeNo?: boolean;
+  /** Let the reserved amounts of MAGIC_AMOUNTS choose outcomes (default true). */
+  magicAmounts?: boolean;
+  lenientSign?: boolean;
+  onSignError?: (endpoint: Endpoint, debug: string) => void;
+  /** Called with every order the gateway saved (the dashboard's live updates). */
+  onOrder?: (order: Order) => void;
+  /** `/api/openid` sends the browser to a page that picks the fake WeChat user, instead of
+   * straight back to `callback_url` with the default payer. */
+  openidPage?: boolean;
+}
 
 const ORDERS = 'orders';
 const DAY_MS = 86_400_000;
@@ -69,59 +96,47 @@ export class Gateway {
   // --- the PAYJS API -----------------------------------------------------------------------
 
   /** native, micropay, jsapi, cashier, mweb, facepay: a new order and its answer. */
-  async create(endpoint: CreateEndpoint, params: Params, base: string, tokens: Token[] = []): Promise<{ order: Order; answer: Params }> {
+  async create(endpoint: CreateEndpoint, params: Params, base: string, tokens: Token[] = []): Promise<{ order: Order; answer: Answer }> {
     const now = this.clock.now();
+    const row: CreateRow = ENDPOINTS[endpoint];
     const { fields, merchant } = this.auth.merchantCall(endpoint, params, now);
-    const password = endpoint === 'micropay' ? find(tokens, 'micropay=password') : undefined;
+    const password = row.password ? find(tokens, 'micropay=password') : undefined;
     // micropay and facepay charge the payer at once (payjs-api.md §6, §10), unless the payer must
     // first type a password.
-    const paidAtOnce = DEVICE_PAYS_AT_ONCE && (endpoint === 'micropay' || endpoint === 'facepay') && !password;
-    let order = await this.open(endpoint, fields, merchant, now, tokens, paidAtOnce);
+    let order = await this.open(row.channel, fields, merchant, now, tokens, !!row.paidAtOnce && !password);
     if (isImmediate(find(tokens, 'pay=auto')) && order.status === 'unpaid') order = await this.pay(order.payjs_order_id);
     const echo = { total_fee: params.total_fee, out_trade_no: params.out_trade_no };
     // The nonce is drawn only for the one answer that carries it (jsapi's nonceStr).
     const nonce = endpoint === 'jsapi' ? token(this.random, 16) : '';
-    const answer = answers.createAnswer(endpoint, order, { echo, base, key: merchant.key, now, nonce, awaitingPassword: !!password });
+    const answer = row.answer(order, { echo, base, key: merchant.key, now, nonce, awaitingPassword: !!password });
     return { order, answer };
   }
 
-  async check(params: Params): Promise<Params> {
-    const { order, merchant } = await this.auth.orderCall('check', params, this.clock.now(), (id) => this.order(id));
-    // A successful check of a paid order stops the notify retries (payjs-api.md §14).
-    if (order.paid_at !== undefined) await this.options.events?.checked(order);
-    return answers.checkAnswer(order, merchant.key);
-  }
-
-  async close(params: Params): Promise<Params> {
-    const { order, merchant } = await this.auth.orderCall('close', params, this.clock.now(), (id) => this.order(id));
-    this.within(order, CLOSE_WINDOW_DAYS, '关闭');
-    return answers.closeAnswer(await this.apply(order, 'close'), merchant.key);
-  }
-
-  /** Whatever the state: a paid order is refunded, an unpaid one closed (payjs-api.md §15.3). */
-  async reverse(params: Params): Promise<Params> {
-    const { order, merchant } = await this.auth.orderCall('reverse', params, this.clock.now(), (id) => this.order(id));
-    this.within(order, REVERSE_WINDOW_DAYS, '撤销');
-    return answers.closeAnswer(await this.apply(order, 'reverse'), merchant.key);
-  }
-
-  async refund(params: Params): Promise<Params> {
-    const { order, merchant } = await this.auth.orderCall('refund', params, this.clock.now(), (id) => this.order(id));
-    const { order: refunded, changed } = await this.transit(order, 'refund');
-    return changed ? answers.refundAnswer(refunded, merchant.key) : answers.alreadyRefundedAnswer(refunded);
+  /** check, close, reverse, refund: the row's event applied to the order, and its answer. */
+  async orderCall(endpoint: OrderEndpoint, params: Params): Promise<Params> {
+    const row: OrderCallRow = ENDPOINTS[endpoint];
+    const { order, merchant } = await this.auth.orderCall(endpoint, params, this.clock.now(), (id) => this.order(id));
+    if (!row.event) {
+      // A successful check of a paid order stops the notify retries (payjs-api.md §14).
+      if (order.paid_at !== undefined) await this.options.notifier?.checked(order);
+      return row.answer(order, merchant.key, false);
+    }
+    if (row.window) this.within(order, row.window.days, row.window.action);
+    const { order: next, changed } = await this.transit(order, row.event);
+    return row.answer(next, merchant.key, changed);
   }
 
   // --- the payer and the sandbox's own controls -------------------------------------------
 
   /** Marks an unpaid order paid, as if the payer paid; refuses what cannot be paid. */
   async pay(payjsOrderId: string, payer?: { openid?: string }): Promise<Order> {
-    if (!(await this.order(payjsOrderId))) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    if (!(await this.order(payjsOrderId))) throw new Refusal('ORDER_NOT_FOUND', [payjsOrderId]);
     const order = this.latest(payjsOrderId);
     const now = this.clock.now();
     const payment = this.payment(payer?.openid ? { ...order, openid: payer.openid } : order, now);
     const { order: paid } = transition(order, 'pay', now, payment);
     await this.save(paid);
-    await this.options.events?.paid(paid, this.tokensOf(paid));
+    await this.options.notifier?.paid(paid, this.tokensOf(paid));
     return paid;
   }
 
@@ -129,7 +144,7 @@ export class Gateway {
    * cancel (`pay=fail`, `pay=cancel`); `fail` and `cancel` leave the order unpaid. */
   async payerAction(payjsOrderId: string, action: 'pay' | 'fail' | 'cancel', payer?: { openid?: string }): Promise<{ order: Order; outcome: 'paid' | 'failed' | 'cancelled' }> {
     const order = await this.order(payjsOrderId);
-    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    if (!order) throw new Refusal('ORDER_NOT_FOUND', [payjsOrderId]);
     const tokens = this.tokensOf(order);
     const outcome = action === 'fail' || find(tokens, 'pay=fail') ? 'failed' : action === 'cancel' || find(tokens, 'pay=cancel') ? 'cancelled' : 'paid';
     if (outcome === 'paid') return { order: await this.pay(payjsOrderId, payer), outcome };
@@ -159,7 +174,7 @@ export class Gateway {
     return expired;
   }
 
-  /** The verdict on a request's sign, for the request journal. */
+  /** The verdict on a request's sign, for the call log. */
   signVerdict(params: Params): ReturnType<Authorizer['verdict']> {
     const id = params.payjs_order_id;
     return this.auth.verdict(params, typeof id === 'string' ? this.store.get<Order>(ORDERS, id) : undefined);
@@ -184,7 +199,7 @@ export class Gateway {
     if (action === 'pay') return this.pay(payjsOrderId);
     if (action === 'fail' || action === 'cancel') return (await this.payerAction(payjsOrderId, action)).order;
     const order = await this.order(payjsOrderId);
-    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    if (!order) throw new Refusal('ORDER_NOT_FOUND', [payjsOrderId]);
     return this.apply(order, action);
   }
 
@@ -214,13 +229,13 @@ export class Gateway {
   /** A new order, saved: paid at once (micropay, facepay), or waiting for its expiry and any
    * delayed payment. Refuses a reused out_trade_no under --unique-out-trade-no. */
   private async open(channel: Channel, fields: Fields, merchant: Merchant, now: number, tokens: Token[], paidAtOnce: boolean): Promise<Order> {
-    if (this.options.uniqueOutTradeNo && this.outTradeNos.has(`${merchant.mchid}\u0000${fields.out_trade_no}`)) throw new PayjsError('DUPLICATE_OUT_TRADE_NO', [fields.out_trade_no]);
+    if (this.options.uniqueOutTradeNo && this.outTradeNos.has(`${merchant.mchid}\u0000${fields.out_trade_no}`)) throw new Refusal('DUPLICATE_OUT_TRADE_NO', [fields.out_trade_no]);
     let id = payjsOrderId(now, this.random);
     while (this.store.get(ORDERS, id)) id = payjsOrderId(now, this.random);
     let order = newOrder({ id, code: this.newCode(), channel, fields, merchant, now, tokens });
     if (paidAtOnce) order = transition(order, 'pay', now, this.payment(order, now)).order;
     await this.save(order);
-    if (order.status === 'paid') await this.options.events?.paid(order, this.tokensOf(order));
+    if (order.status === 'paid') await this.options.notifier?.paid(order, this.tokensOf(order));
     else this.scheduleUnpaid(order);
     return order;
   }
@@ -240,7 +255,7 @@ export class Gateway {
     this.expiries.add(order.expires_at, id);
     if (!order.scenario) return; // no pay=auto, no micropay=password
     const tokens = this.tokensOf(order);
-    const delayed = find(tokens, 'pay=auto')?.arg ?? (order.channel === 'micropay' ? find(tokens, 'micropay=password')?.arg : undefined);
+    const delayed = find(tokens, 'pay=auto')?.arg ?? ('password' in ENDPOINTS[order.channel] ? find(tokens, 'micropay=password')?.arg : undefined);
     if (delayed !== undefined) {
       this.clock.at(order.created_at + delayed * 1000, async () => {
         if ((await this.order(id))?.status === 'unpaid') await this.pay(id);
@@ -265,7 +280,7 @@ export class Gateway {
     const result = transition(this.latest(order.payjs_order_id), event, this.clock.now());
     if (result.changed) {
       await this.save(result.order);
-      if (result.order.paid_at !== undefined) await this.options.events?.later(result.order);
+      if (result.order.paid_at !== undefined) await this.options.notifier?.later(result.order);
     }
     return result;
   }
@@ -273,7 +288,7 @@ export class Gateway {
   /** The order as stored right now (synchronous: call it with no await before the write). */
   private latest(payjsOrderId: string): Order {
     const order = this.store.get<Order>(ORDERS, payjsOrderId);
-    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [payjsOrderId]);
+    if (!order) throw new Refusal('ORDER_NOT_FOUND', [payjsOrderId]);
     return order;
   }
 
@@ -290,7 +305,7 @@ export class Gateway {
     try {
       await this.store.put(ORDERS, order.payjs_order_id, order);
     } catch (err) {
-      throw new PayjsError('STORAGE_FAILED', [(err as Error).message]);
+      throw new Refusal('STORAGE_FAILED', [(err as Error).message]);
     }
     this.options.onOrder?.(order);
   }
@@ -301,7 +316,7 @@ export class Gateway {
   }
 
   private within(order: Order, days: number, action: string): void {
-    if (this.clock.now() - order.created_at > days * DAY_MS) throw new PayjsError('ORDER_TOO_OLD', [action, String(days)]);
+    if (this.clock.now() - order.created_at > days * DAY_MS) throw new Refusal('ORDER_TOO_OLD', [action, String(days)]);
   }
 
 }

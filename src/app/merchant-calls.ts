@@ -1,15 +1,12 @@
 import type { Clock } from '../clock/clock.js';
 import type { Authorizer } from './authorizer.js';
 import { merchantAnswer } from '../core/answers.js';
-import { PayjsError } from '../core/errors.js';
-import { BANKS, complaints, ipList, merchantInfo, wechatUser } from '../core/fakes.js';
+import { Refusal } from '../core/errors.js';
+import { ENDPOINTS, type QueryEndpoint } from '../core/endpoints.js';
 import { openidPageUrl } from '../core/links.js';
 import { DEFAULT_PAYER_OPENID } from '../core/new-order.js';
 import { OPENID_CALLBACK_MAX_QUERY_PARAMS } from '../core/protocol.js';
 import type { Params } from '../core/sign.js';
-
-/** The endpoints that answer with merchant data. */
-export type QueryEndpoint = 'user' | 'info' | 'bank' | 'complaint' | 'iplist';
 
 /** The calls that touch no order: the merchant's data (deterministic fakes) and the openid
  * redirect of the payer's browser. */
@@ -23,13 +20,7 @@ export class MerchantCalls {
   /** info, user, bank, complaint, iplist (payjs-api.md §16). */
   query(endpoint: QueryEndpoint, params: Params): Params {
     const { fields, merchant } = this.auth.merchantCall(endpoint, params, this.clock.now());
-    const data =
-      endpoint === 'info' ? merchantInfo(merchant)
-      : endpoint === 'user' ? wechatUser(fields.openid)
-      : endpoint === 'complaint' ? complaints(merchant.mchid)
-      : endpoint === 'iplist' ? ipList()
-      : { bank: bankName(fields.bank) };
-    return merchantAnswer(data, merchant.key);
+    return merchantAnswer(ENDPOINTS[endpoint].data(merchant, fields), merchant.key);
   }
 
   /** `/api/openid`: where the browser goes next, `callback_url` with `openid` added (§13); without
@@ -41,7 +32,7 @@ export class MerchantCalls {
       url = new URL(fields.callback_url);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
     } catch {
-      throw new PayjsError('INVALID_PARAM', ['callback_url', 'must be an absolute http(s) URL']);
+      throw new Refusal('INVALID_PARAM', ['callback_url', 'must be an absolute http(s) URL']);
     }
     if (openid === undefined && this.options.openidPage) {
       return openidPageUrl({ ...fields }); // every parameter goes on, so a sign still verifies there
@@ -53,10 +44,4 @@ export class MerchantCalls {
     url.search = [...kept, `openid=${encodeURIComponent(openid)}`].join('&');
     return url.toString();
   }
-}
-
-function bankName(code: string): string {
-  const name = Object.hasOwn(BANKS, code) ? BANKS[code] : undefined;
-  if (!name) throw new PayjsError('INVALID_PARAM', ['bank', `unknown bank code; the sandbox knows ${Object.keys(BANKS).join(', ')}`]);
-  return name;
 }

@@ -4,7 +4,7 @@
  * the `onShow` options of its return. Runs inside the sandbox, behind /__sandbox/miniprogram/.
  */
 import type { Gateway } from './gateway.js';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import type { Order } from '../core/order.js';
 import { MINIPROGRAM_DEFAULT_PATH, MINIPROGRAM_RESULTS, MINIPROGRAM_RETURN_SCENE, PAYJS_MINIPROGRAM_APPID } from '../core/protocol.js';
 import type { Params } from '../core/sign.js';
@@ -59,25 +59,25 @@ const OLD_NAMES: Record<string, string> = {
 export function readPayRequest(body: Record<string, unknown>): PayRequest {
   const action = body.action ?? 'pay';
   if (typeof action !== 'string' || !PAYER_CHOICES.includes(action as PayerChoice)) {
-    throw new PayjsError('INVALID_PARAM', ['action', `must be one of ${PAYER_CHOICES.join(', ')}`]);
+    throw new Refusal('INVALID_PARAM', ['action', `must be one of ${PAYER_CHOICES.join(', ')}`]);
   }
-  if (body.path !== undefined && typeof body.path !== 'string') throw new PayjsError('INVALID_PARAM', ['path', 'must be the merchant page path, e.g. "pages/index/index"']);
+  if (body.path !== undefined && typeof body.path !== 'string') throw new Refusal('INVALID_PARAM', ['path', 'must be the merchant page path, e.g. "pages/index/index"']);
   const query = body.query ?? {};
   if (typeof query !== 'object' || query === null || Array.isArray(query) || Object.values(query).some((v) => typeof v !== 'string')) {
-    throw new PayjsError('INVALID_PARAM', ['query', 'must be an object of strings']);
+    throw new Refusal('INVALID_PARAM', ['query', 'must be an object of strings']);
   }
   return { extraData: body.extraData, action: action as PayerChoice, path: body.path as string | undefined, query: query as Record<string, string> };
 }
 
 /** Refuses extraData that is not an object, or that uses the camelCase names of old demos. */
 function checkExtraData(extraData: unknown): Params {
-  if (extraData === undefined || extraData === null) throw new PayjsError('MISSING_PARAM', ['extraData']);
+  if (extraData === undefined || extraData === null) throw new Refusal('MISSING_PARAM', ['extraData']);
   if (typeof extraData !== 'object' || Array.isArray(extraData)) {
     const why = typeof extraData === 'string' ? 'a string; pass the signed object itself, not its JSON' : `${Array.isArray(extraData) ? 'a list' : typeof extraData}; pass the signed object`;
-    throw new PayjsError('INVALID_PARAM', ['extraData', `must be an object, not ${why}`]);
+    throw new Refusal('INVALID_PARAM', ['extraData', `must be an object, not ${why}`]);
   }
   const old = Object.keys(extraData).filter((k) => Object.hasOwn(OLD_NAMES, k));
-  if (old.length) throw new PayjsError('CAMELCASE_FIELDS', [old.map((k) => `${k} → ${OLD_NAMES[k]}`).join(', ')]);
+  if (old.length) throw new Refusal('CAMELCASE_FIELDS', [old.map((k) => `${k} → ${OLD_NAMES[k]}`).join(', ')]);
   return extraData as Params;
 }
 
@@ -90,7 +90,7 @@ export async function payInMiniprogram(gateway: Gateway, request: PayRequest): P
     order = created.order;
     result = { ...MINIPROGRAM_RESULTS[created.outcome], payjsOrderId: order.payjs_order_id };
   } catch (err) {
-    if (!(err instanceof PayjsError)) throw err;
+    if (!(err instanceof Refusal)) throw err;
     // The PAYJS mini-program returns to the app in every case: the refusal is in extraData.
     result = { ...MINIPROGRAM_RESULTS.refused, msg: err.message };
   }

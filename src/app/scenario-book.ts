@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
-import { CREATE_ENDPOINTS, magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput, type Subject, type Token } from '../core/scenarios.js';
+import { ORDER_CREATING } from '../core/endpoints.js';
+import { magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput, type Subject, type Token } from '../core/scenarios.js';
 import type { Order } from '../core/order.js';
 import type { Params } from '../core/sign.js';
 
@@ -14,7 +15,7 @@ export class ScenarioBook {
     this.counter = Math.max(0, ...this.list().map((r) => Number(r.id.slice(1)) || 0));
   }
 
-  /** Adds a rule; throws a PayjsError naming what is wrong with the input. */
+  /** Adds a rule; throws a Refusal naming what is wrong with the input. */
   async add(input: RuleInput): Promise<Rule> {
     const rule = makeRule(`s${++this.counter}`, input);
     await this.store.put(RULES, rule.id, rule);
@@ -45,7 +46,7 @@ export class ScenarioBook {
     const tokens = parseTokens(context.header);
     const scalar = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
     const fee = scalar(params.total_fee);
-    if (CREATE_ENDPOINTS.includes(endpoint) && context.magicAmounts) tokens.push(...magicTokens(fee));
+    if ((ORDER_CREATING as readonly string[]).includes(endpoint) && context.magicAmounts) tokens.push(...magicTokens(fee));
     tokens.push(...this.take({
       endpoint,
       mchid: scalar(params.mchid) ?? order?.mchid,
@@ -60,7 +61,7 @@ export class ScenarioBook {
    * acknowledged payment. */
   take(subject: Subject): Token[] {
     const tokens: Token[] = [];
-    if (this.store.count(RULES) === 0) return tokens; // most calls: no rule to look through
+    if (this.store.values(RULES).length === 0) return tokens; // most calls: no rule to sort and look through
     for (const rule of this.list()) {
       if (!matches(rule.match, subject)) continue;
       const { tokens: step, next } = takeStep(rule);

@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createRequire } from 'node:module';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 
 /**
  * The one validation mechanism for JSON that reaches the sandbox (control-API bodies, seeds,
@@ -52,7 +52,7 @@ function explain(err: ErrorObject, root: string): [string, string] {
 
 /**
  * A checker for one schema, compiled on first use: returns the value typed as T, or throws
- * PayjsError INVALID_PARAM naming the path (prefixed by `root`, e.g. "seed") and the fix.
+ * Refusal INVALID_PARAM naming the path (prefixed by `root`, e.g. "seed") and the fix.
  */
 export function validator<T>(schema: JsonSchema, root = ''): (value: unknown) => T {
   let check: ValidateFunction | undefined;
@@ -60,6 +60,6 @@ export function validator<T>(schema: JsonSchema, root = ''): (value: unknown) =>
     check ??= instance().compile(schema);
     if (check(value)) return value as T;
     const [where, why] = explain(check.errors![0], root);
-    throw new PayjsError('INVALID_PARAM', [where, why]);
+    throw new Refusal('INVALID_PARAM', [where, why]);
   };
 }

@@ -99,7 +99,7 @@ export interface SandboxClient {
   /** Resolves with the first notify attempt, past or future, with these fields (default: a
    * delivered one); rejects after `timeout` ms (default 5000) listing the last attempts. */
   waitForNotify(match?: NotifyFields, options?: { timeout?: number }): Promise<NotifyEvent>;
-  /** The API calls merchants made, oldest first (the request journal; async). */
+  /** The API calls merchants made, oldest first (the call log; async). */
   calls(filter?: CallFilter): Promise<RecordedCall[]>;
   /** Adds a scenario rule; resolves with it and its id. */
   use(rule: RuleInput): Promise<Rule>;
@@ -173,7 +173,7 @@ function client(url: string, call: ControlCall, merchant: Merchant): SandboxClie
     notifications: async (payjsOrderId) => (await call<{ attempts: NotifyEvent[] }>('GET', '/notifications', { query: { payjs_order_id: payjsOrderId } })).attempts,
     resend: async (payjsOrderId) => (await call<{ attempt: NotifyEvent }>('POST', `/orders/${id(payjsOrderId, 'resend')}/notifications/resend`)).attempt,
     waitForNotify: (match, opts) => waitForNotify(call, match, opts?.timeout ?? 5000),
-    calls: async (filter = {}) => (await call<{ calls: RecordedCall[] }>('GET', '/journal', { query: { ...filter } })).calls,
+    calls: async (filter = {}) => (await call<{ calls: RecordedCall[] }>('GET', '/calls', { query: { ...filter } })).calls,
     use: async (rule) => (await call<{ scenario: Rule }>('POST', '/scenarios', { body: rule })).scenario,
     reset: async (filter = {}) => {
       await call('POST', '/reset', { query: { mchid: filter.mchid } });

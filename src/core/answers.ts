@@ -44,7 +44,8 @@ export function mwebAnswer(order: Order, base: string, key: string): Params {
   return signedBody({ ...ok, payjs_order_id: order.payjs_order_id, h5_url: h5Url(base, order) }, key);
 }
 
-/** `check` (payjs-api.md §15.1): unpaid orders carry "0" for transaction_id and paid_time [OBS]. */
+/** `check` (payjs-api.md §15.1): unpaid orders carry "0" for transaction_id and paid_time [OBS];
+ * no `return_msg`, as the doc table has none [UNK]. */
 export function checkAnswer(order: Order, key: string): Params {
   const paid = order.paid_at !== undefined;
   return signedBody({
@@ -74,19 +75,6 @@ export function refundAnswer(order: Order, key: string): Params {
  * (payjs-api.md §15.4 [SDK markity]). */
 export function alreadyRefundedAnswer(order: Order): Params {
   return orderedBody({ return_code: 1, return_msg: ALREADY_REFUNDED_MSG, payjs_order_id: order.payjs_order_id, out_trade_no: order.out_trade_no, transaction_id: order.transaction_id, refund: '1' });
-}
-
-/** The answer of a create call: what `endpoint` answers for a new order. */
-export function createAnswer(
-  endpoint: string,
-  order: Order,
-  c: { echo: Echo; base: string; key: string; now: number; nonce: string; awaitingPassword: boolean },
-): Params {
-  if (c.awaitingPassword) return micropayPasswordAnswer(order, c.echo, c.key);
-  if (endpoint === 'native') return nativeAnswer(order, c.echo, c.base, c.key);
-  if (endpoint === 'jsapi') return jsapiAnswer(order, c.nonce, c.now, c.key);
-  if (endpoint === 'mweb') return mwebAnswer(order, c.base, c.key);
-  return deviceAnswer(order, c.echo, c.key); // micropay, facepay, and the cashier (which redirects)
 }
 
 /** The answers of info, user, bank, complaint and iplist: their data beside the success fields. */

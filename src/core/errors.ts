@@ -31,27 +31,22 @@ const MESSAGES = {
 
 export type ErrorCode = keyof typeof MESSAGES;
 
-/** HTTP status of each failure on the control API; the PAYJS surface always answers 200. */
-const CONTROL_STATUS: Record<ErrorCode, number> = {
-  MISSING_PARAM: 400, INVALID_PARAM: 400, PARAM_TOO_LONG: 400, BAD_AMOUNT: 400, UNKNOWN_MCHID: 404,
-  SIGN_MISSING: 400, SIGN_ERROR: 400, ORDER_NOT_FOUND: 404, ORDER_PAID: 409, ORDER_CLOSED: 409,
-  ORDER_REFUNDED: 409, ORDER_UNPAID: 409, ORDER_TOO_OLD: 409, DUPLICATE_OUT_TRADE_NO: 409,
-  BAD_BODY: 400, BODY_TOO_LARGE: 413, NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, UNKNOWN_SCENARIO: 400, STORAGE_FAILED: 500,
-  PAYSIGN_ERROR: 400,
-  CAMELCASE_FIELDS: 400,
-};
-
-/** A refusal the sandbox answers with PAYJS's failure envelope; `debug` goes to a response header. */
-export class PayjsError extends Error {
+/** The one error type: a refusal of whatever was asked, on every surface. The PAYJS API answers
+ * it with PAYJS's failure envelope, the control API and the pages with `{ error, message }` and a
+ * 4xx (http/errors.ts); `debug` goes to a response header. */
+export class Refusal extends Error {
   readonly code: ErrorCode;
   readonly debug?: string;
   constructor(code: ErrorCode, args: string[] = [], debug?: string) {
     super((MESSAGES[code] as (...a: string[]) => string)(...args));
-    this.name = 'PayjsError';
+    this.name = 'Refusal';
     this.code = code;
     this.debug = debug;
   }
-  get httpStatus(): number {
-    return CONTROL_STATUS[this.code];
-  }
 }
+
+/** @deprecated the old name of Refusal, kept only while parallel branches that still say
+ * PayjsError are merged; remove it once none does. */
+export const PayjsError = Refusal;
+/** @deprecated the old name of Refusal. */
+export type PayjsError = Refusal;

@@ -1,3 +1,4 @@
+import { Refusal } from './errors.js';
 import { seededRandom, token, randomString } from './ids.js';
 import { NOTIFY_SERVER_IPS } from './protocol.js';
 import { beijingTime } from './time.js';
@@ -67,6 +68,13 @@ export const BANKS: Record<string, string> = {
   CMBC_DEBIT: '民生银行(借记卡)', PAB_DEBIT: '平安银行(借记卡)',
   OTHERS: '其他银行', LQT: '零钱通', CFT: '零钱',
 };
+
+/** `/api/bank`: the name of a bank code; an unknown code is refused with the known ones. */
+export function bankAnswer(code: string): Params {
+  const name = Object.hasOwn(BANKS, code) ? BANKS[code] : undefined;
+  if (!name) throw new Refusal('INVALID_PARAM', ['bank', `unknown bank code; the sandbox knows ${Object.keys(BANKS).join(', ')}`]);
+  return { bank: name };
+}
 
 /** `/api/complaint`: two fixed complaint records per merchant (payjs-api.md §16.2). */
 export function complaints(mchid: string): Params {

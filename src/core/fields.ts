@@ -1,20 +1,19 @@
-import { PayjsError } from './errors.js';
+import { Refusal } from './errors.js';
 import { FIELD_LIMITS, MAX_TOTAL_FEE } from './protocol.js';
 import { parseCompactTime } from './time.js';
 import type { Params, ParamValue } from './sign.js';
 
-/** Every merchant-facing endpoint; `miniprogram` is the signed extraData of §12. */
-export type Endpoint =
-  | 'native' | 'micropay' | 'jsapi' | 'cashier' | 'mweb' | 'facepay' | 'miniprogram'
-  | 'check' | 'close' | 'reverse' | 'refund'
-  | 'openid' | 'user' | 'info' | 'bank' | 'complaint' | 'iplist';
-
+/** How a field's value is checked beyond its length. */
 type Kind = 'fee' | 'authCode' | 'expire' | 'payType';
-interface Rule {
+/** What an endpoint asks of one field. */
+export interface Rule {
   required?: boolean;
   max?: number;
   kind?: Kind;
 }
+/** The field rules of one endpoint: only the fields named here shape an order; others are signed
+ * and otherwise ignored. */
+export type Rules = Readonly<Record<string, Rule>>;
 
 const mchid: Rule = { required: true, max: FIELD_LIMITS.mchid };
 // The fields every order-creating endpoint shares (payjs-api.md §4).
@@ -26,34 +25,17 @@ const order = {
   attach: { max: 127 },
   notify_url: { max: 255 },
 } satisfies Record<string, Rule>;
-// Orders paid later may carry an expiry (§5, §7, §17).
-const create = { ...order, time_expire: { kind: 'expire' } as Rule };
-// micropay, facepay and the mini-program tables give body 32 and attach 128.
-const deviceCreate = { ...order, body: { max: 32 }, attach: { max: 128 } };
-const byOrder = { payjs_order_id: { required: true, max: 32 }, mchid: { max: 32 } };
-const merchantOnly = { mchid: { required: true, max: 32 } };
 
-/** The field rules of each endpoint, from the tables of payjs-api.md §5–§16. Only the fields
- * named here shape an order; others are signed and otherwise ignored. */
-export const FIELDS: Record<Endpoint, Record<string, Rule>> = {
-  native: { ...create, type: { kind: 'payType' }, no_credit: { max: 1 } },
-  micropay: { ...deviceCreate, auth_code: { required: true, kind: 'authCode' } },
-  jsapi: { ...create, openid: { required: true, max: FIELD_LIMITS.openid } },
-  cashier: { ...create, callback_url: { max: 255 }, auto: { max: 8 }, hide: { max: 8 }, logo: { max: FIELD_LIMITS.logo } },
-  mweb: { ...create, callback_url: { max: 255 } },
-  facepay: { ...deviceCreate, openid: { required: true, max: 128 }, face_code: { required: true, max: 128 } },
-  miniprogram: { ...deviceCreate, notify_url: { max: 255 }, nonce: { required: true, max: 128 } },
-  check: byOrder,
-  close: byOrder,
-  reverse: byOrder,
-  refund: byOrder,
-  openid: { mchid, callback_url: { required: true, max: FIELD_LIMITS.openidCallbackUrl } },
-  user: { ...merchantOnly, openid: { required: true, max: FIELD_LIMITS.openid } },
-  info: merchantOnly,
-  bank: { ...merchantOnly, bank: { required: true, max: 32 } },
-  complaint: merchantOnly,
-  iplist: merchantOnly,
-};
+/** The shared field sets the endpoint table (endpoints.ts) builds its rows from. */
+export const RULES = {
+  mchid,
+  // Orders paid later may carry an expiry (§5, §7, §17).
+  create: { ...order, time_expire: { kind: 'expire' } as Rule },
+  // micropay, facepay and the mini-program tables give body 32 and attach 128.
+  deviceCreate: { ...order, body: { max: 32 }, attach: { max: 128 } },
+  byOrder: { payjs_order_id: { required: true, max: 32 }, mchid: { max: 32 } },
+  merchantOnly: { mchid: { required: true, max: 32 } },
+} satisfies Record<string, Rule | Rules>;
 
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -64,62 +46,59 @@ function asString(name: string, v: ParamValue): string | undefined {
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new PayjsError('INVALID_PARAM', [name, 'must be a finite number']);
+    if (!Number.isFinite(v)) throw new Refusal('INVALID_PARAM', [name, 'must be a finite number']);
     return String(v);
   }
   if (typeof v === 'boolean') return v ? '1' : '0';
-  throw new PayjsError('INVALID_PARAM', [name, Array.isArray(v) ? 'sent as a list or more than once; send one value' : 'sent as an object; send one value']);
+  throw new Refusal('INVALID_PARAM', [name, Array.isArray(v) ? 'sent as a list or more than once; send one value' : 'sent as an object; send one value']);
 }
 
 /** Checks the shape of a request: one value per name, no reserved names. Returns the values as strings. */
 export function readFields(params: Params): Fields {
   const out: Fields = Object.create(null);
   for (const name of Object.keys(params)) {
-    if (RESERVED.has(name)) throw new PayjsError('INVALID_PARAM', [name, 'reserved name; remove it']);
+    if (RESERVED.has(name)) throw new Refusal('INVALID_PARAM', [name, 'reserved name; remove it']);
     const s = asString(name, params[name]);
     if (s !== undefined) out[name] = s;
   }
   return out;
 }
 
-/** Names the first required field of `endpoint` that is missing or empty. */
-export function requirePresent(endpoint: Endpoint, fields: Fields): void {
-  for (const [name, rule] of Object.entries(FIELDS[endpoint])) {
-    if (rule.required && !fields[name]) throw new PayjsError('MISSING_PARAM', [name]);
+/** Names the first required field of `rules` that is missing or empty. */
+export function requirePresent(rules: Rules, fields: Fields): void {
+  for (const [name, rule] of Object.entries(rules)) {
+    if (rule.required && !fields[name]) throw new Refusal('MISSING_PARAM', [name]);
   }
 }
 
-/** Checks lengths and formats of the fields `endpoint` knows; unknown fields pass (they are signed). */
-export function checkFormats(endpoint: Endpoint, fields: Fields, now: number, params: Params): void {
-  for (const [name, rule] of Object.entries(FIELDS[endpoint])) {
+/** Checks lengths and formats of the fields `rules` knows; unknown fields pass (they are signed). */
+export function checkFormats(rules: Rules, fields: Fields, now: number, params: Params): void {
+  for (const [name, rule] of Object.entries(rules)) {
     const v = fields[name];
     if (v === undefined || v === '') continue;
-    if (rule.max !== undefined && [...v].length > rule.max) throw new PayjsError('PARAM_TOO_LONG', [name, String(rule.max)]);
+    if (rule.max !== undefined && [...v].length > rule.max) throw new Refusal('PARAM_TOO_LONG', [name, String(rule.max)]);
     if (rule.kind) KIND_CHECKS[rule.kind](name, v, now, params[name]);
   }
 }
 
-/** Whether `endpoint` takes `field` (only those shape an order). */
-export const takes = (endpoint: Endpoint, field: string) => Object.hasOwn(FIELDS[endpoint], field);
-
 const KIND_CHECKS: Record<Kind, (name: string, v: string, now: number, raw: ParamValue) => void> = {
   fee: (name, v, _now, raw) => {
     // An amount echoed back as `true` would break every typed client.
-    if (typeof raw === 'boolean') throw new PayjsError('BAD_AMOUNT', [name, 'must be a number of fen, not true/false']);
-    if (!/^-?(0|[1-9]\d*)$/.test(v)) throw new PayjsError('BAD_AMOUNT', [name, `"${v.slice(0, 20)}" is not a whole number of fen; send 100 for 1 yuan`]);
+    if (typeof raw === 'boolean') throw new Refusal('BAD_AMOUNT', [name, 'must be a number of fen, not true/false']);
+    if (!/^-?(0|[1-9]\d*)$/.test(v)) throw new Refusal('BAD_AMOUNT', [name, `"${v.slice(0, 20)}" is not a whole number of fen; send 100 for 1 yuan`]);
     const n = Number(v);
-    if (n < 1) throw new PayjsError('BAD_AMOUNT', [name, 'must be at least 1 fen']);
-    if (n > MAX_TOTAL_FEE) throw new PayjsError('BAD_AMOUNT', [name, `must be at most ${MAX_TOTAL_FEE} fen`]);
+    if (n < 1) throw new Refusal('BAD_AMOUNT', [name, 'must be at least 1 fen']);
+    if (n > MAX_TOTAL_FEE) throw new Refusal('BAD_AMOUNT', [name, `must be at most ${MAX_TOTAL_FEE} fen`]);
   },
   authCode: (name, v) => {
-    if (!/^1[0-5]\d{16}$/.test(v)) throw new PayjsError('INVALID_PARAM', [name, "must be the payer's 18-digit code, starting 10 to 15"]);
+    if (!/^1[0-5]\d{16}$/.test(v)) throw new Refusal('INVALID_PARAM', [name, "must be the payer's 18-digit code, starting 10 to 15"]);
   },
   expire: (name, v, now) => {
     const at = parseCompactTime(v);
-    if (at === null) throw new PayjsError('INVALID_PARAM', [name, 'must be yyyyMMddHHmmss in Beijing time, e.g. 20240101120000']);
-    if (at <= now) throw new PayjsError('INVALID_PARAM', [name, 'is already past']);
+    if (at === null) throw new Refusal('INVALID_PARAM', [name, 'must be yyyyMMddHHmmss in Beijing time, e.g. 20240101120000']);
+    if (at <= now) throw new Refusal('INVALID_PARAM', [name, 'is already past']);
   },
   payType: (name, v) => {
-    if (v !== 'alipay') throw new PayjsError('INVALID_PARAM', [name, 'must be "alipay", or left out for WeChat']);
+    if (v !== 'alipay') throw new Refusal('INVALID_PARAM', [name, 'must be "alipay", or left out for WeChat']);
   },
 };

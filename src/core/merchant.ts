@@ -1,4 +1,4 @@
-import { PayjsError } from './errors.js';
+import { Refusal } from './errors.js';
 import type { MerchantProfile } from './fakes.js';
 
 /** A merchant the sandbox accepts: its mchid, its 通信密钥 and what /api/info reports. */
@@ -49,7 +49,7 @@ export class Merchants {
   /** The merchant of `mchid`, or the PAYJS refusal for an unknown one. */
   require(mchid: string): Merchant {
     const m = this.byId.get(mchid);
-    if (!m) throw new PayjsError('UNKNOWN_MCHID', [mchid.slice(0, 40)]);
+    if (!m) throw new Refusal('UNKNOWN_MCHID', [mchid.slice(0, 40)]);
     return m;
   }
 

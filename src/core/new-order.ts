@@ -1,4 +1,5 @@
-import { takes, type Fields } from './fields.js';
+import { takes } from './endpoints.js';
+import type { Fields } from './fields.js';
 import { alipayBuyerId, alipayTradeNo, openid as newOpenid, seededRandom, transactionId, type Random } from './ids.js';
 import type { Merchant } from './merchant.js';
 import type { Channel, Order, Payment } from './order.js';

@@ -57,13 +57,6 @@ export const FIELD_LIMITS = { body: 64, logo: 255, openid: 64, openidCallbackUrl
 /** Length of the token behind `code_url`'s `pr=` (7–9 characters observed), h5_url and prepay_id. */
 export const ORDER_CODE_LENGTH = 9;
 
-/** micropay/facepay without a scenario succeed at once with `return_code: 1` [UNK]: whether
- * PAYJS answers 1 for a password-less payment is unknown (an SDK claims it is always 0). */
-export const DEVICE_PAYS_AT_ONCE = true;
-
-/** `check` answers carry no `return_msg` (not in the doc table) [UNK]. */
-export const CHECK_HAS_RETURN_MSG = false;
-
 /** The `jsapi` object's `signType` and its `paySign` (MD5 over the five jsapi fields with the
  * merchant key) are the sandbox's [INVENTED]: the real paySign is WeChat's. */
 export const JSAPI_SIGN_TYPE = 'MD5';
@@ -71,10 +64,6 @@ export const JSAPI_SIGN_TYPE = 'MD5';
 /** Alipay formats for `type=alipay` orders [UNK]: a 16-digit buyer id `2088…`, and a 28-digit
  * trade number of the date, `22001` and 15 digits. */
 export const ALIPAY_TRADE_NO_INFIX = '22001';
-
-/** close refuses an order that is already closed; reverse and a second refund are accepted
- * (the table in transitions.ts) [UNK]. reverse works on every channel, not only micropay and
- * facepay as the doc advises (§15.3) [INF]. */
 
 /** The notify ladder: seconds after the payment of each attempt (payjs-api.md §14) [DOC]. */
 export const NOTIFY_LADDER_SECONDS = [0, 15, 30, 180, 1800, 3600] as const;

@@ -1,12 +1,11 @@
-import { PayjsError } from './errors.js';
+import { ORDER_CREATING } from './endpoints.js';
+import { Refusal } from './errors.js';
 
 /**
  * Scenarios: outcomes and delivery behaviours as data. One vocabulary of tokens
  * (`group=mode[:arg]`) serves the three ways to choose them: the X-Payjs-Sandbox-Scenario
  * header, magic amounts, and rules added through the control API.
  */
-
-export type Group = 'pay' | 'notify' | 'micropay' | 'api';
 
 /** How a token's argument is read. */
 type Arg = 'none' | 'seconds?' | 'seconds' | 'count' | 'ms' | 'status';
@@ -17,7 +16,7 @@ interface Definition {
 }
 
 /** The vocabulary, in the order of the README's table. */
-export const VOCABULARY: Record<string, Definition> = {
+export const VOCABULARY = {
   'pay=auto': { arg: 'seconds?', meaning: 'the payer pays at once, or after <s> seconds of sandbox time' },
   'pay=fail': { arg: 'none', meaning: "the payer's Pay on a pay page fails; the order stays unpaid" },
   'pay=cancel': { arg: 'none', meaning: 'the payer cancels on the pay page; the order stays unpaid' },
@@ -33,13 +32,21 @@ export const VOCABULARY: Record<string, Definition> = {
   'api=status': { arg: 'status', meaning: 'the call is answered with HTTP <code> and not carried out' },
   'api=hang': { arg: 'none', meaning: 'the call is carried out and never answered' },
   'api=malformed': { arg: 'none', meaning: 'the call is carried out and answered with broken JSON' },
-};
+} as const satisfies Record<string, Definition>;
+
+/** A token's name, `group=mode`: code that asks for a misspelled one does not compile. */
+export type TokenName = keyof typeof VOCABULARY;
+/** What a token acts on: the payer, the notify, micropay's password step, or the API call. */
+export type Group = TokenName extends `${infer G}=${string}` ? G : never;
+
+const isTokenName = (name: string): name is TokenName => Object.hasOwn(VOCABULARY, name);
+const groupOf = (name: TokenName) => name.slice(0, name.indexOf('=')) as Group;
 
 /** One parsed token. */
 export interface Token {
   group: Group;
   /** `pay=auto`, `notify=late`, … */
-  name: string;
+  name: TokenName;
   arg?: number;
   /** As written: `notify=late:30`. */
   text: string;
@@ -64,7 +71,7 @@ export const MAGIC_AMOUNTS: Record<number, string> = {
   514: 'pay=auto,notify=replay',
 };
 
-const known = () => Object.keys(VOCABULARY).map((n) => `${n}${argHint(VOCABULARY[n].arg)}`).join(', ');
+const known = () => (Object.keys(VOCABULARY) as TokenName[]).map((n) => `${n}${argHint(VOCABULARY[n].arg)}`).join(', ');
 const argHint = (arg: Arg) => ({ none: '', 'seconds?': '[:<s>]', seconds: ':<s>', count: ':<n>', ms: ':<ms>', status: ':<code>' })[arg];
 
 /** Parses `pay=auto:5,notify=late:30` (or a list of such strings); refuses unknown tokens with the
@@ -77,17 +84,17 @@ export function parseTokens(input: string | string[] | undefined): Token[] {
 
 function parseToken(text: string): Token {
   const m = /^([a-z]+=[a-z-]+)(?::(.+))?$/.exec(text);
-  const def = m ? VOCABULARY[m[1]] : undefined;
-  if (!m || !def) throw new PayjsError('UNKNOWN_SCENARIO', [text.slice(0, 60), known()]);
+  if (!m || !isTokenName(m[1])) throw new Refusal('UNKNOWN_SCENARIO', [text.slice(0, 60), known()]);
   const name = m[1];
+  const def: Definition = VOCABULARY[name];
   const raw = m[2];
-  const bad = (why: string) => new PayjsError('UNKNOWN_SCENARIO', [`${text.slice(0, 60)} (${why})`, known()]);
+  const bad = (why: string) => new Refusal('UNKNOWN_SCENARIO', [`${text.slice(0, 60)} (${why})`, known()]);
   if (def.arg === 'none') {
     if (raw !== undefined) throw bad('takes no argument');
-    return { group: name.split('=')[0] as Group, name, text };
+    return { group: groupOf(name), name, text };
   }
   if (raw === undefined) {
-    if (def.arg === 'seconds?') return { group: name.split('=')[0] as Group, name, text };
+    if (def.arg === 'seconds?') return { group: groupOf(name), name, text };
     throw bad('needs an argument');
   }
   if (!/^\d+(\.\d+)?$/.test(raw)) throw bad('the argument must be a number');
@@ -95,7 +102,7 @@ function parseToken(text: string): Token {
   if (def.arg === 'count' && (!Number.isInteger(arg) || arg < 1 || arg > 100)) throw bad('the count must be 1 to 100');
   if (def.arg === 'status' && (!Number.isInteger(arg) || arg < 100 || arg > 599)) throw bad('the status must be 100 to 599');
   if (def.arg === 'ms' && arg > 600_000) throw bad('at most 600000 ms');
-  return { group: name.split('=')[0] as Group, name, arg, text };
+  return { group: groupOf(name), name, arg, text };
 }
 
 /** The tokens a magic amount selects (none for ordinary amounts). */
@@ -105,7 +112,7 @@ export function magicTokens(totalFee: string | undefined): Token[] {
 }
 
 /** The first token called `name`, if any. */
-export const find = (tokens: readonly Token[], name: string) => tokens.find((t) => t.name === name);
+export const find = (tokens: readonly Token[], name: TokenName) => tokens.find((t) => t.name === name);
 
 /** What a control-API rule matches on. `out_trade_no` is a pattern with `*` and `?`. */
 export interface Match {
@@ -126,13 +133,11 @@ export interface Subject {
   notify_url?: string;
 }
 
-export const CREATE_ENDPOINTS = ['native', 'micropay', 'jsapi', 'cashier', 'mweb', 'facepay', 'miniprogram'];
-
 const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 
 /** Whether a rule's match covers an event. */
 export function matches(m: Match, s: Subject): boolean {
-  if (m.endpoint ? m.endpoint !== s.endpoint : !CREATE_ENDPOINTS.includes(s.endpoint)) return false;
+  if (m.endpoint ? m.endpoint !== s.endpoint : !(ORDER_CREATING as readonly string[]).includes(s.endpoint)) return false;
   if (m.mchid !== undefined && m.mchid !== s.mchid) return false;
   if (m.total_fee !== undefined && m.total_fee !== s.total_fee) return false;
   if (m.notify_url !== undefined && m.notify_url !== s.notify_url) return false;
@@ -167,16 +172,16 @@ export function makeRule(id: string, input: RuleInput): Rule {
   const match = { ...(input.match ?? {}) };
   for (const [k, v] of Object.entries(match)) {
     const ok = k === 'total_fee' ? Number.isInteger(v) : ['mchid', 'out_trade_no', 'endpoint', 'notify_url'].includes(k) && typeof v === 'string';
-    if (!ok) throw new PayjsError('INVALID_PARAM', [`match.${k}`, 'match takes mchid, out_trade_no (a * ? pattern), total_fee (a number), endpoint and notify_url']);
+    if (!ok) throw new Refusal('INVALID_PARAM', [`match.${k}`, 'match takes mchid, out_trade_no (a * ? pattern), total_fee (a number), endpoint and notify_url']);
   }
   if (input.sequence !== undefined) {
-    if (!Array.isArray(input.sequence) || input.sequence.length === 0) throw new PayjsError('INVALID_PARAM', ['sequence', 'must be a non-empty list of token strings']);
+    if (!Array.isArray(input.sequence) || input.sequence.length === 0) throw new Refusal('INVALID_PARAM', ['sequence', 'must be a non-empty list of token strings']);
     const steps = input.sequence.map((s) => parseTokens(s).map((t) => t.text));
     return { id, match, steps, remaining: steps.length, used: 0 };
   }
   const tokens = parseTokens(input.tokens).map((t) => t.text);
-  if (tokens.length === 0) throw new PayjsError('INVALID_PARAM', ['tokens', 'give the tokens of the scenario, e.g. "notify=late:30"']);
-  if (input.times !== undefined && (!Number.isInteger(input.times) || input.times < 1)) throw new PayjsError('INVALID_PARAM', ['times', 'must be a whole number ≥ 1']);
+  if (tokens.length === 0) throw new Refusal('INVALID_PARAM', ['tokens', 'give the tokens of the scenario, e.g. "notify=late:30"']);
+  if (input.times !== undefined && (!Number.isInteger(input.times) || input.times < 1)) throw new Refusal('INVALID_PARAM', ['times', 'must be a whole number ≥ 1']);
   const remaining = input.once ? 1 : (input.times ?? null);
   return { id, match, steps: [tokens], remaining, used: 0 };
 }

@@ -1,14 +1,14 @@
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 
 /** Refuses a value nested deeper than `limit` levels, walking it without recursion: PAYJS
  * parameters are flat, and what is thousands of levels deep would overflow the stack of every
- * later walk (signing, the request journal, the lowdb document). */
+ * later walk (signing, the call log, the lowdb document). */
 export function refuseDeep(value: unknown, limit: number, what: string): void {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
-    if (depth >= limit) throw new PayjsError('BAD_BODY', [`${what} is nested more than ${limit} levels deep`]);
+    if (depth >= limit) throw new Refusal('BAD_BODY', [`${what} is nested more than ${limit} levels deep`]);
     for (const child of Object.values(v)) stack.push([child, depth + 1]);
   }
 }

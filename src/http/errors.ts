@@ -1,19 +1,26 @@
 import type { Context, Middleware, Next } from 'koa';
-import { PayjsError } from '../core/errors.js';
-import { errorEnvelope } from '../core/answers.js';
+import { Refusal, type ErrorCode } from '../core/errors.js';
+import { asciiHeader, refusal } from '../app/api-call.js';
 
 /** The PAYJS surface answers failures with HTTP 200 and the envelope; other paths with a 4xx. */
 export const isPayjsPath = (path: string) => path.startsWith('/api/');
 
-/** Header values must be ASCII: non-ASCII characters of the canonical string are \u-escaped. */
-const asciiHeader = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** HTTP status of each refusal on the control API and the pages; the PAYJS surface always answers 200. */
+const CONTROL_STATUS: Record<ErrorCode, number> = {
+  MISSING_PARAM: 400, INVALID_PARAM: 400, PARAM_TOO_LONG: 400, BAD_AMOUNT: 400, UNKNOWN_MCHID: 404,
+  SIGN_MISSING: 400, SIGN_ERROR: 400, ORDER_NOT_FOUND: 404, ORDER_PAID: 409, ORDER_CLOSED: 409,
+  ORDER_REFUNDED: 409, ORDER_UNPAID: 409, ORDER_TOO_OLD: 409, DUPLICATE_OUT_TRADE_NO: 409,
+  BAD_BODY: 400, BODY_TOO_LARGE: 413, NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, UNKNOWN_SCENARIO: 400, STORAGE_FAILED: 500,
+  PAYSIGN_ERROR: 400,
+  CAMELCASE_FIELDS: 400,
+};
 
-/** Turns what koa or its body parser throws into a PayjsError, or null for a bug of ours. */
-function asPayjsError(err: unknown): PayjsError | null {
-  if (err instanceof PayjsError) return err;
+/** Turns what koa or its body parser throws into a Refusal, or null for a bug of ours. */
+export function asRefusal(err: unknown): Refusal | null {
+  if (err instanceof Refusal) return err;
   const e = err as { status?: number; expose?: boolean; message?: string };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    return e.status === 413 ? new PayjsError('BODY_TOO_LARGE', ['1 MB']) : new PayjsError('BAD_BODY', [e.expose ? String(e.message) : 'the request could not be read']);
+    return e.status === 413 ? new Refusal('BODY_TOO_LARGE', ['1 MB']) : new Refusal('BAD_BODY', [e.expose ? String(e.message) : 'the request could not be read']);
   }
   return null;
 }
@@ -24,19 +31,21 @@ export function errorBoundary(log: (line: string) => void): Middleware {
     try {
       await next();
     } catch (err) {
-      const e = asPayjsError(err);
+      const e = asRefusal(err);
       if (!e) {
         log(`payjs-sandbox: internal error on ${ctx.method} ${ctx.path}: ${(err as Error)?.stack ?? String(err)}`);
         ctx.status = 500;
         ctx.body = { error: 'INTERNAL', message: 'the sandbox failed; this is a bug of the sandbox, please report it with the request' };
         return;
       }
-      if (e.debug) ctx.set('X-Payjs-Sandbox-Debug', asciiHeader(e.debug));
       if (isPayjsPath(ctx.path)) {
-        ctx.status = 200;
-        ctx.body = errorEnvelope(e.message);
+        const answer = refusal(e);
+        ctx.status = answer.status;
+        ctx.set(answer.headers);
+        ctx.body = answer.body;
       } else {
-        ctx.status = e.httpStatus;
+        if (e.debug) ctx.set('X-Payjs-Sandbox-Debug', asciiHeader(e.debug));
+        ctx.status = CONTROL_STATUS[e.code];
         ctx.body = { error: e.code, message: e.message };
       }
     }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import { PayjsError } from '../core/errors.js';
+import { Refusal } from '../core/errors.js';
 import type { Params } from '../core/sign.js';
 
 /** The most a request body may hold; PAYJS requests are a few hundred bytes. */
@@ -36,19 +36,19 @@ export function readText(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (declared > BODY_LIMIT_BYTES) {
     req.resume();
-    return Promise.reject(new PayjsError('BODY_TOO_LARGE', ['1 MB']));
+    return Promise.reject(new Refusal('BODY_TOO_LARGE', ['1 MB']));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const fail = (err: PayjsError) => {
+    const fail = (err: Refusal) => {
       req.off('data', onData);
       req.resume();
       reject(err);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > BODY_LIMIT_BYTES) return fail(new PayjsError('BODY_TOO_LARGE', ['1 MB']));
+      if (size > BODY_LIMIT_BYTES) return fail(new Refusal('BODY_TOO_LARGE', ['1 MB']));
       chunks.push(chunk);
     };
     req.on('data', onData);
@@ -56,8 +56,8 @@ export function readText(req: IncomingMessage): Promise<string> {
       const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
       resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     });
-    req.once('aborted', () => reject(new PayjsError('BAD_BODY', ['the request body was cut short'])));
-    req.once('error', (err) => reject(new PayjsError('BAD_BODY', [err.message])));
+    req.once('aborted', () => reject(new Refusal('BAD_BODY', ['the request body was cut short'])));
+    req.once('error', (err) => reject(new Refusal('BAD_BODY', [err.message])));
   });
 }
 

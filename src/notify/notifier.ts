@@ -1,10 +1,9 @@
 import type { SandboxClock } from '../clock/clock.js';
-import type { ScenarioBook } from '../app/scenario-book.js';
 import type { Store } from '../store/store.js';
 import type { Merchants } from '../core/merchant.js';
 import type { Order } from '../core/order.js';
 import { dueAt, encodeBody, notifyFields, signNotify, type NotifyAttempt, type NotifyJob } from '../core/notify.js';
-import { find, parseTokens, type Token } from '../core/scenarios.js';
+import { find, parseTokens, type Subject, type Token } from '../core/scenarios.js';
 import { createHttpTransport, type NotifyTransport } from './transport.js';
 
 const JOBS = 'notifies';
@@ -22,7 +21,9 @@ export interface NotifierOptions {
   store: Store;
   clock: SandboxClock;
   merchants: Merchants;
-  scenarios: ScenarioBook;
+  /** The scenario rules: each attempt takes the tokens of the rules that match it (the app's
+   * ScenarioBook). */
+  scenarios: { take(subject: Subject): Token[] };
   /** How a notify travels; undici's keep-alive pool by default. */
   transport?: NotifyTransport;
   /** Hosts notifies may reach (`host`, `host:port`, `*.domain`); empty: any. */

@@ -15,18 +15,16 @@ export interface ReplayReport {
   entries: JournalEntry[];
   /** Lines that could not be read, other than a half-written last line. */
   skipped: number;
-  /** True when the last line was cut short (the process died while writing it). */
-  tornTail: boolean;
-  /** The size of the file. */
-  bytes: number;
+  /** Whether the file held anything at all (a torn last line included). */
+  written: boolean;
 }
 
 /** Reads a journal file; a half-written last line is tolerated, other bad lines are counted. */
 export function readJournal(file: string): ReplayReport {
-  const report: ReplayReport = { entries: [], skipped: 0, tornTail: false, bytes: 0 };
+  const report: ReplayReport = { entries: [], skipped: 0, written: false };
   if (!existsSync(file)) return report;
   const text = readFileSync(file, 'utf8');
-  report.bytes = text.length;
+  report.written = text.length > 0;
   const lines = text.split('\n');
   const last = lines.length - 1;
   lines.forEach((line, i) => {
@@ -36,8 +34,8 @@ export function readJournal(file: string): ReplayReport {
       if (typeof e.s !== 'number' || typeof e.c !== 'string' || typeof e.k !== 'string') throw new Error('not an entry');
       report.entries.push(e);
     } catch {
-      if (i === last) report.tornTail = true;
-      else report.skipped++;
+      // A half-written last line is where the process died while writing it: not damage.
+      if (i !== last) report.skipped++;
     }
   });
   return report;

@@ -15,7 +15,6 @@ export interface Store {
   readonly file?: string;
   get<T>(collection: string, key: string): T | undefined;
   values<T>(collection: string): T[];
-  count(collection: string): number;
   /** Records a value; resolves once the change would survive kill -9. */
   put<T>(collection: string, key: string, value: T): Promise<void>;
   /** Resolves once every change made so far would survive kill -9: call it before answering from
@@ -87,7 +86,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   let leftovers = false;
   for (const f of [`${journalFile}.old`, journalFile]) {
     const report = readJournal(f);
-    leftovers ||= report.bytes > 0;
+    leftovers ||= report.written;
     if (report.skipped > 0) {
       const aside = keepAside(f, 'damaged');
       warn(`payjs-sandbox: ${report.skipped} unreadable line(s) in ${f} were skipped; the file is kept as ${aside}`);
@@ -135,10 +134,6 @@ class DocStore implements Store {
 
   values<T>(collection: string): T[] {
     return Object.values(this.doc.collections[collection] ?? {}) as T[];
-  }
-
-  count(collection: string): number {
-    return Object.keys(this.doc.collections[collection] ?? {}).length;
   }
 
   put<T>(collection: string, key: string, value: T): Promise<void> {

@@ -1,11 +1,14 @@
 import type { CallFilter, RecordedCall } from '../app/call-log.js';
 
-/** Anything with a request journal: the in-process Sandbox (answers at once) or the client (a promise). */
-export interface HasJournal {
+/** Anything with a call log: the in-process Sandbox (answers at once) or the client (a promise). */
+export interface HasCallLog {
   calls(filter?: CallFilter): RecordedCall[] | Promise<RecordedCall[]>;
 }
 
-/** A journal assertion that failed; the message lists the calls. */
+/** @deprecated the old name of HasCallLog. */
+export type HasJournal = HasCallLog;
+
+/** A call-log assertion that failed; the message lists the calls. */
 export class SandboxAssertionError extends Error {
   /** The calls the assertion looked at. */
   readonly calls: RecordedCall[];
@@ -47,11 +50,11 @@ const plural = (n: number) => `${n} call${n === 1 ? '' : 's'}`;
 /**
  * Asserts the merchant made calls matching `filter` (endpoint, mchid, payjs_order_id,
  * out_trade_no, sign): exactly `times` of them, or at least one when `times` is left out.
- * Resolves with the matching calls; fails listing them, or the whole journal when none matched.
+ * Resolves with the matching calls; fails listing them, or the whole call log when none matched.
  *
  *   await assertCalled(sandbox, { endpoint: 'check', payjs_order_id }, 1);
  */
-export async function assertCalled(sandbox: HasJournal, filter: CallFilter, times?: number): Promise<RecordedCall[]> {
+export async function assertCalled(sandbox: HasCallLog, filter: CallFilter, times?: number): Promise<RecordedCall[]> {
   const calls = await sandbox.calls(filter);
   const ok = times === undefined ? calls.length > 0 : calls.length === times;
   if (ok) return calls;
@@ -59,13 +62,13 @@ export async function assertCalled(sandbox: HasJournal, filter: CallFilter, time
   const what = `expected ${wanted} ${describeFilter(filter)}`.trim();
   if (calls.length === 0) {
     const all = await sandbox.calls();
-    throw new SandboxAssertionError(`${what}, got none; the journal has ${plural(all.length)}:\n${formatCalls(all)}`, all);
+    throw new SandboxAssertionError(`${what}, got none; the call log has ${plural(all.length)}:\n${formatCalls(all)}`, all);
   }
   throw new SandboxAssertionError(`${what}, got ${calls.length}:\n${formatCalls(calls)}`, calls);
 }
 
 /** Asserts no call matched `filter`; fails listing those that did. */
-export async function assertNotCalled(sandbox: HasJournal, filter: CallFilter): Promise<void> {
+export async function assertNotCalled(sandbox: HasCallLog, filter: CallFilter): Promise<void> {
   await assertCalled(sandbox, filter, 0);
 }
 
@@ -73,7 +76,7 @@ export async function assertNotCalled(sandbox: HasJournal, filter: CallFilter): 
  * Asserts that no call (matching `filter`, if given) had a bad signature: none `invalid`, none
  * `missing`. Fails listing them, each with the sandbox's diagnosis of the mistake.
  */
-export async function assertNoBadSignatures(sandbox: HasJournal, filter: Omit<CallFilter, 'sign'> = {}): Promise<void> {
+export async function assertNoBadSignatures(sandbox: HasCallLog, filter: Omit<CallFilter, 'sign'> = {}): Promise<void> {
   const calls = await sandbox.calls(filter);
   const bad = calls.filter((c) => c.sign === 'invalid' || c.sign === 'missing');
   if (bad.length === 0) return;

@@ -1,5 +1,5 @@
 /**
- * `payjs-sandbox/testing`: a sandbox per test file, and assertions on the request journal, for
+ * `payjs-sandbox/testing`: a sandbox per test file, and assertions on the call log, for
  * vitest and jest alike (the hooks come from the globals, or are handed in; nothing here imports a
  * test framework).
  *
@@ -14,7 +14,7 @@
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js';
 import { connectSandbox, type SandboxClient } from '../client/index.js';
 
-export { assertCalled, assertNotCalled, assertNoBadSignatures, formatCall, formatCalls, SandboxAssertionError, type HasJournal } from './assertions.js';
+export { assertCalled, assertNotCalled, assertNoBadSignatures, formatCall, formatCalls, SandboxAssertionError, type HasCallLog, type HasJournal } from './assertions.js';
 
 type Hook = (fn: () => unknown, timeout?: number) => void;
 

@@ -44,7 +44,7 @@ const orderFilters = [
   q('channel', 'native, micropay, jsapi, cashier, mweb, facepay or miniprogram'),
   q('out_trade_no', "the merchant's order number"),
 ];
-const journalFilters = [
+const callFilters = [
   q('endpoint', 'native, check, …'),
   q('mchid', 'one merchant'),
   q('payjs_order_id', 'one order'),
@@ -149,13 +149,24 @@ export function controlPaths(): Record<string, unknown> {
       parameters: [{ name: 'id', in: 'path', required: true, schema: str() }],
       delete: op('removeScenario', { tag: 'scenarios', summary: 'Removes one rule', responses: { 200: json(exact({ scenarios: arr(ref('Rule')) }), 'the rules left'), 404: notFound } }),
     },
-    '/__sandbox/journal': {
+    '/__sandbox/calls': {
       get: op('listCalls', {
-        tag: 'journal',
-        summary: 'The request journal: every PAYJS API call, oldest first (in memory, the last 10,000)',
-        parameters: journalFilters,
+        tag: 'calls',
+        summary: 'The call log: every PAYJS API call, oldest first (in memory, the last 10,000)',
+        parameters: callFilters,
         responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls') },
       }),
+    },
+    '/__sandbox/journal': {
+      get: {
+        ...op('listCallsByOldName', {
+          tag: 'calls',
+          summary: 'The call log under its old name: the same as GET /__sandbox/calls',
+          parameters: callFilters,
+          responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls') },
+        }),
+        deprecated: true,
+      },
     },
     '/__sandbox/merchants': {
       get: op('listMerchants', { tag: 'merchants', summary: 'The merchants, without keys (the default merchant first)', responses: { 200: json(exact({ merchants: arr(ref('PublicMerchant')) }), 'the merchants') } }),

@@ -3,7 +3,6 @@ import { CONTROL_SCHEMAS } from './components.js';
 import { controlPaths } from './control.js';
 import { PAYJS_HEADERS, PAYJS_PARAMETERS, PAYJS_SCHEMAS, SIGN_DEBUG, payjsPaths, requestSchemas } from './payjs.js';
 
-export { OPENAPI_PATH } from '../routes/openapi.js';
 
 // The description's version is the package's.
 /**
@@ -26,7 +25,7 @@ export function openApiDocument(origin: string): Record<string, unknown> {
     tags: [
       { name: 'PAYJS', description: 'the PAYJS surface' },
       { name: 'orders' }, { name: 'notifications' }, { name: 'clock' }, { name: 'scenarios' },
-      { name: 'journal' }, { name: 'merchants' }, { name: 'sandbox' }, { name: 'miniprogram' },
+      { name: 'calls' }, { name: 'merchants' }, { name: 'sandbox' }, { name: 'miniprogram' },
     ],
     paths: { ...payjsPaths(), ...controlPaths() },
     components: {

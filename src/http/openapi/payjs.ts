@@ -1,4 +1,5 @@
-import { FIELDS, type Endpoint } from '../../core/fields.js';
+import { API_ENDPOINTS, ENDPOINTS, type ApiEndpoint, type Endpoint } from '../../core/endpoints.js';
+import type { Rule } from '../../core/fields.js';
 import { MAX_TOTAL_FEE, MICROPAY_PASSWORD_MSG, SUCCESS_MSG, ALREADY_REFUNDED_MSG } from '../../core/protocol.js';
 import { arr, exact, int, oneOf, ref, str, type Schema } from './schema.js';
 
@@ -40,7 +41,7 @@ const KIND_SCHEMA: Record<string, Schema> = {
 export function requestSchema(endpoint: Endpoint, signRequired = true): Schema {
   const properties: Record<string, Schema> = {};
   const required: string[] = [];
-  for (const [name, rule] of Object.entries(FIELDS[endpoint])) {
+  for (const [name, rule] of Object.entries(ENDPOINTS[endpoint].fields as Record<string, Rule>)) {
     const base = rule.kind ? KIND_SCHEMA[rule.kind] : { type: ['string', 'integer'], ...(rule.max ? { maxLength: rule.max } : {}) };
     properties[name] = { ...base, ...(FIELD_TEXT[name] ? { description: FIELD_TEXT[name] } : {}) };
     if (rule.required) required.push(name);
@@ -104,34 +105,7 @@ export const PAYJS_SCHEMAS: Record<string, Schema> = {
   IplistAnswer: exact({ iplist: arr(str(), 'the addresses notifies come from'), ...ok, sign }),
 };
 
-interface EndpointText {
-  summary: string;
-  answers: string[];
-  description?: string;
-  /** A browser endpoint: 302 onward on success. */
-  redirect?: string;
-  signOptional?: boolean;
-}
-
-/** Every endpoint, what it is, and the answers it can give besides the failure envelope. */
-export const PAYJS_ENDPOINTS: Record<string, EndpointText> = {
-  native: { summary: '扫码支付: a QR (native) order (payjs-api.md §5)', answers: ['NativeAnswer'] },
-  micropay: { summary: "付款码支付: charge the payer's code, paid at once (§6)", answers: ['DeviceAnswer', 'MicropayPasswordAnswer'] },
-  jsapi: { summary: 'JSAPI 支付: an order to pay inside WeChat pages (§7)', answers: ['JsapiAnswer'] },
-  mweb: { summary: 'H5 支付: an order paid on an H5 page (§9)', answers: ['MwebAnswer'] },
-  facepay: { summary: '人脸支付: charge a face code, paid at once (§10)', answers: ['DeviceAnswer'] },
-  cashier: { summary: '收银台: the browser is sent on to the cashier page (§8, §11)', answers: [], redirect: 'the cashier page of the new order' },
-  check: { summary: '订单查询 (§15.1): a successful check of a paid order stops the notify retries', answers: ['CheckAnswer'] },
-  close: { summary: '关闭订单 (§15.2)', answers: ['CloseAnswer'] },
-  reverse: { summary: '撤销订单 (§15.3): refunds a paid order, closes an unpaid one', answers: ['CloseAnswer'] },
-  refund: { summary: '退款, the full amount (§15.4)', answers: ['RefundAnswer', 'AlreadyRefundedAnswer'] },
-  openid: { summary: '获取 openid (§13): the browser goes back to callback_url with openid added', answers: [], redirect: 'callback_url with `openid` added (or, with --openid-page, the fake WeChat login)', signOptional: true },
-  user: { summary: '用户资料 (§16.3): a deterministic fake profile', answers: ['UserAnswer'] },
-  info: { summary: '商户资料 (§16.1)', answers: ['InfoAnswer'] },
-  bank: { summary: '银行编码查询 (§16.4)', answers: ['BankAnswer'] },
-  complaint: { summary: '投诉查询 (§16.2): two fixed complaints per merchant', answers: ['ComplaintAnswer'] },
-  iplist: { summary: 'the notify servers (§16.5)', answers: ['IplistAnswer'] },
-};
+const signOptional = (endpoint: ApiEndpoint) => 'signOptional' in ENDPOINTS[endpoint];
 
 const TRANSPORTS = 'Parameters come in the query string or the body (form, multipart or JSON); query and body make one map, the body winning.';
 
@@ -141,28 +115,29 @@ function asQuery(schema: Schema): Schema {
   return Array.isArray(rest.type) ? { ...rest, type: 'string' } : rest;
 }
 
-function operation(endpoint: string, method: 'get' | 'post'): Schema {
-  const text = PAYJS_ENDPOINTS[endpoint];
-  const request = requestSchema(endpoint as Endpoint, !text.signOptional);
+function operation(endpoint: ApiEndpoint, method: 'get' | 'post'): Schema {
+  const row = ENDPOINTS[endpoint];
+  const redirect = 'redirectsTo' in row ? row.redirectsTo : undefined;
+  const request = requestSchema(endpoint, !signOptional(endpoint));
   const props = request.properties as Record<string, Schema>;
   const required = request.required as string[];
   const parameters: Schema[] = [{ $ref: '#/components/parameters/Scenario' }];
   if (method === 'get') for (const [name, schema] of Object.entries(props)) parameters.push({ name, in: 'query', required: required.includes(name), schema: asQuery(schema) });
   const envelope = ref('FailureEnvelope');
-  const answers = [...text.answers.map(ref), envelope];
+  const answers = [...row.answers.map(ref), envelope];
   const responses: Record<string, unknown> = {
     200: {
-      description: text.redirect ? 'a refusal: the PAYJS envelope' : 'the answer, or the PAYJS envelope on refusal (also HTTP 200)',
+      description: redirect ? 'a refusal: the PAYJS envelope' : 'the answer, or the PAYJS envelope on refusal (also HTTP 200)',
       headers: { 'X-Payjs-Sandbox-Debug': { $ref: '#/components/headers/SandboxDebug' } },
       content: { 'application/json': { schema: answers.length > 1 ? oneOf(...answers) : envelope } },
     },
     default: { description: 'api=status:<code> (scenario): that status, the call not carried out', content: { 'text/plain': { schema: str() } } },
   };
-  if (text.redirect) responses[302] = { description: `on to ${text.redirect}`, headers: { Location: { required: true, schema: str() } } };
+  if (redirect) responses[302] = { description: `on to ${redirect}`, headers: { Location: { required: true, schema: str() } } };
   return {
     tags: ['PAYJS'],
     operationId: `${method}_${endpoint}`,
-    summary: text.summary,
+    summary: row.summary,
     description: `${TRANSPORTS} Merchant-facing values and refusals follow payjs-api.md.`,
     parameters,
     ...(method === 'post'
@@ -177,12 +152,12 @@ const requestName = (endpoint: string) => `${endpoint[0].toUpperCase()}${endpoin
 
 /** The parameters of every endpoint, as component schemas (`NativeRequest`, …). */
 export function requestSchemas(): Record<string, Schema> {
-  return Object.fromEntries(Object.entries(PAYJS_ENDPOINTS).map(([e, text]) => [requestName(e), requestSchema(e as Endpoint, !text.signOptional)]));
+  return Object.fromEntries(API_ENDPOINTS.map((e) => [requestName(e), requestSchema(e, !signOptional(e))]));
 }
 
 /** `/api/{endpoint}`, GET and POST, for every endpoint of the PAYJS surface. */
 export function payjsPaths(): Record<string, Schema> {
-  return Object.fromEntries(Object.keys(PAYJS_ENDPOINTS).map((e) => [`/api/${e}`, { get: operation(e, 'get'), post: operation(e, 'post') }]));
+  return Object.fromEntries(API_ENDPOINTS.map((e) => [`/api/${e}`, { get: operation(e, 'get'), post: operation(e, 'post') }]));
 }
 
 /** The scenario request header every endpoint takes. */

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type Router from '@koa/router';
-import { bodyParserOnFirstUse as bodyParser } from '../lazy.js';
+import { bodyParserFor } from '../body-parser.js';
 import type { Context, Next } from 'koa';
 import type { Gateway } from '../../app/gateway.js';
-import { PayjsError } from '../../core/errors.js';
+import { Refusal } from '../../core/errors.js';
 import { PAGE_PATHS } from '../../core/links.js';
 import { JSAPI_ERR_MSG } from '../../core/protocol.js';
 import { sign, type Params } from '../../core/sign.js';
@@ -27,12 +27,12 @@ async function cors(ctx: Context, next: Next) {
   await next();
 }
 
-const readJson = bodyParser({ enableTypes: ['json'], jsonLimit: '16kb', strict: true });
+const readJson = bodyParserFor({ types: ['json'], limit: '16kb', strict: true });
 
 /** The `jsapi` object of a sheet request, as `/api/jsapi` answered it. */
 function jsapiOf(ctx: Context): Params {
   const jsapi = (ctx.request.body as Record<string, unknown> | undefined)?.jsapi;
-  if (typeof jsapi !== 'object' || jsapi === null || Array.isArray(jsapi)) throw new PayjsError('MISSING_PARAM', ['jsapi']);
+  if (typeof jsapi !== 'object' || jsapi === null || Array.isArray(jsapi)) throw new Refusal('MISSING_PARAM', ['jsapi']);
   return jsapi as Params;
 }
 
@@ -63,7 +63,7 @@ export function addJsapiBridge(router: Router, gateway: Gateway): void {
   router.post(`${PAGE_PATHS.jsapi}pay`, cors, readJson, async (ctx) => {
     const order = await jsapiOrder(gateway, jsapiOf(ctx));
     const requested = (ctx.request.body as Record<string, unknown>).action;
-    if (requested !== 'pay' && requested !== 'fail' && requested !== 'cancel') throw new PayjsError('INVALID_PARAM', ['action', 'one of pay, fail, cancel']);
+    if (requested !== 'pay' && requested !== 'fail' && requested !== 'cancel') throw new Refusal('INVALID_PARAM', ['action', 'one of pay, fail, cancel']);
     const { order: after, outcome } = await gateway.payerAction(order.payjs_order_id, requested);
     ctx.body = { err_msg: JSAPI_ERR_MSG[outcome], outcome, payjs_order_id: after.payjs_order_id, status: after.status };
   });
@@ -75,16 +75,16 @@ async function jsapiOrder(gateway: Gateway, jsapi: Params): Promise<Order> {
   const pay: Params = {};
   for (const k of ['appId', 'nonceStr', 'package', 'signType', 'timeStamp']) {
     const v = jsapi[k];
-    if (typeof v !== 'string' && typeof v !== 'number') throw new PayjsError('MISSING_PARAM', [k]);
+    if (typeof v !== 'string' && typeof v !== 'number') throw new Refusal('MISSING_PARAM', [k]);
     pay[k] = v;
   }
   const prepay = /^prepay_id=(.+)$/.exec(String(pay.package))?.[1];
   const code = prepay ? codeFromPrepayId(prepay) : null;
-  if (!code) throw new PayjsError('INVALID_PARAM', ['package', 'expected "prepay_id=wx…" as /api/jsapi answered it']);
+  if (!code) throw new Refusal('INVALID_PARAM', ['package', 'expected "prepay_id=wx…" as /api/jsapi answered it']);
   const order = await gateway.orderByCode(code);
-  if (!order || order.channel !== 'jsapi') throw new PayjsError('ORDER_NOT_FOUND', [String(prepay).slice(0, 40)]);
+  if (!order || order.channel !== 'jsapi') throw new Refusal('ORDER_NOT_FOUND', [String(prepay).slice(0, 40)]);
   const merchant = gateway.merchants.require(order.mchid);
-  if (jsapi.paySign !== sign(pay, merchant.key)) throw new PayjsError('PAYSIGN_ERROR');
+  if (jsapi.paySign !== sign(pay, merchant.key)) throw new Refusal('PAYSIGN_ERROR');
   if (order.status !== 'unpaid') transition(order, 'pay', Date.now()); // refuses as pay would
   return order;
 }

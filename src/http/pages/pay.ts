@@ -1,11 +1,12 @@
 import type Router from '@koa/router';
-import { bodyParserOnFirstUse as bodyParser, loadQrcode } from '../lazy.js';
+import { bodyParserFor } from '../body-parser.js';
+import { loadQrcode } from '../lazy.js';
 import type { Context } from 'koa';
 import type { Gateway } from '../../app/gateway.js';
 import type { Order } from '../../core/order.js';
 import { PAGE_PATHS, codeFromPrepayId, codeUrl, payPageUrl } from '../../core/links.js';
 import { CASHIER_AUTO_PAY_SECONDS } from '../../core/protocol.js';
-import { PayjsError } from '../../core/errors.js';
+import { Refusal } from '../../core/errors.js';
 import { pageText } from './text.js';
 import { pageLang, render } from '../views.js';
 
@@ -59,7 +60,7 @@ export function addPayPages(router: Router, gateway: Gateway): void {
   // callback_url; a cashier without one is closed by WeChat (payjs-api.md §8, §11). Fail and
   // cancel show the result, with a link back to the merchant: PAYJS documents callback_url for
   // success only.
-  router.post(`${PAGE_PATHS.pay}:code`, bodyParser({ enableTypes: ['form'] }), async (ctx) => {
+  router.post(`${PAGE_PATHS.pay}:code`, bodyParserFor({ types: ['form'], limit: '56kb' }), async (ctx) => {
     const found = await gateway.orderByCode(ctx.params.code);
     if (!found) return missing(ctx);
     const requested = (ctx.request.body as Record<string, unknown> | undefined)?.action;
@@ -68,7 +69,7 @@ export function addPayPages(router: Router, gateway: Gateway): void {
     try {
       result = await gateway.payerAction(found.payjs_order_id, action);
     } catch (err) {
-      if (!(err instanceof PayjsError)) throw err;
+      if (!(err instanceof Refusal)) throw err;
       return render(ctx, 'result', resultView(found, 'refused', err.message), 409);
     }
     const { order, outcome } = result;

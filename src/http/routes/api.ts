@@ -1,70 +1,39 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { CreateEndpoint, Gateway, OrderEndpoint, QueryEndpoint } from '../../app/gateway.js';
-import { cashierUrl } from '../../core/links.js';
-import { parseParams } from '../params.js';
-import { PayjsError } from '../../core/errors.js';
-import type { Endpoint } from '../../core/fields.js';
-import type { Token } from '../../core/scenarios.js';
-import { SCENARIO_HEADER, withFaults } from '../faults.js';
-import { recordCalls } from '../call-recorder.js';
-import type { RequestJournal } from '../../app/call-log.js';
-import type { SandboxClock } from '../../clock/clock.js';
+import type { ApiCall, ApiResponse } from '../../app/api-call.js';
+import { API_ENDPOINTS } from '../../core/endpoints.js';
+import { asRefusal } from '../errors.js';
+import { readParams } from '../params.js';
 
-declare module 'koa' {
-  interface DefaultState {
-    /** The scenario of this API call. */
-    tokens: Token[];
-  }
-}
-
-const CREATE: CreateEndpoint[] = ['native', 'micropay', 'jsapi', 'mweb', 'facepay'];
-const BY_ORDER: OrderEndpoint[] = ['check', 'close', 'reverse', 'refund'];
-const QUERIES: QueryEndpoint[] = ['user', 'info', 'bank', 'complaint', 'iplist'];
-
-/** Every path of the PAYJS surface, under /api/. */
-export const API_ENDPOINTS: readonly string[] = [...CREATE, 'cashier', ...BY_ORDER, 'openid', ...QUERIES];
+export { API_ENDPOINTS };
 
 /** The base URL the caller reached the sandbox by, for the links in answers. */
 export const baseUrl = (ctx: Context, fallback: () => string) => (ctx.host ? `${ctx.protocol}://${ctx.host}` : fallback());
 
-/** The PAYJS surface, at the paths of https://payjs.cn/api/* (payjs-api.md §1), GET or POST. */
-export function apiRoutes(gateway: Gateway, fallbackUrl: () => string, journal: RequestJournal, clock: SandboxClock): Router {
+/** Sends the pipeline's response through koa; `hang` keeps the socket until the client goes. */
+async function answer(ctx: Context, response: ApiResponse): Promise<void> {
+  ctx.status = response.status;
+  const { location, ...headers } = response.headers;
+  ctx.set(headers);
+  if (location !== undefined) ctx.redirect(location);
+  else if (response.body !== undefined) ctx.body = response.body;
+  if (response.hang) {
+    ctx.respond = false;
+    await new Promise((resolve) => (ctx.req.socket.destroyed ? resolve(null) : ctx.req.socket.once('close', resolve)));
+  }
+}
+
+/** The PAYJS surface, at the paths of https://payjs.cn/api/* (payjs-api.md §1), GET or POST:
+ * each route reads the request, hands it to the API pipeline, and sends its answer. */
+export function apiRoutes(apiCall: ApiCall, fallbackUrl: () => string): Router {
   const router = new Router({ prefix: '/api' });
-  const route = (name: string, handle: (ctx: Context) => Promise<void> | void) => {
-    const guarded = async (ctx: Context) => {
-      // koa-router answers HEAD with the GET route; a HEAD must not create an order.
-      if (ctx.method === 'HEAD') throw new PayjsError('METHOD_NOT_ALLOWED', [ctx.path]);
-      ctx.state.tokens = gateway.scenarioFor(name as Endpoint, ctx.state.params, ctx.get(SCENARIO_HEADER) || undefined);
-      await withFaults(ctx, ctx.state.tokens, () => handle(ctx));
-    };
-    const record = recordCalls(name, journal, gateway, clock);
-    router.get(`/${name}`, record, parseParams, guarded);
-    router.post(`/${name}`, record, parseParams, guarded);
+  const route = async (ctx: Context) => {
+    const read = () => readParams(ctx).catch((err: unknown) => Promise.reject(asRefusal(err) ?? err));
+    await answer(ctx, await apiCall({ path: ctx.path, method: ctx.method, headers: ctx.headers, read, base: baseUrl(ctx, fallbackUrl) }));
   };
-  for (const e of CREATE) {
-    route(e, async (ctx) => {
-      ctx.body = (await gateway.create(e, ctx.state.params, baseUrl(ctx, fallbackUrl), ctx.state.tokens)).answer;
-    });
+  for (const name of API_ENDPOINTS) {
+    router.get(`/${name}`, route);
+    router.post(`/${name}`, route);
   }
-  for (const e of BY_ORDER) {
-    route(e, async (ctx) => {
-      ctx.body = await gateway[e](ctx.state.params);
-    });
-  }
-  for (const e of QUERIES) {
-    route(e, (ctx) => {
-      ctx.body = gateway.merchantCalls.query(e, ctx.state.params);
-    });
-  }
-  // The cashier is opened by the payer's browser: a valid request goes on to the pay page (§11).
-  route('cashier', async (ctx) => {
-    const base = baseUrl(ctx, fallbackUrl);
-    const { order } = await gateway.create('cashier', ctx.state.params, base, ctx.state.tokens);
-    ctx.redirect(cashierUrl(base, order));
-  });
-  route('openid', (ctx) => {
-    ctx.redirect(gateway.merchantCalls.openidRedirect(ctx.state.params));
-  });
   return router;
 }

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
-import { bodyParserOnFirstUse as bodyParser } from '../lazy.js';
+import { bodyParserFor } from '../body-parser.js';
 import type { Context } from 'koa';
 import type { Gateway } from '../../app/gateway.js';
-import { PayjsError } from '../../core/errors.js';
+import { Refusal } from '../../core/errors.js';
 import { devtoolsCondition, payInMiniprogram, readPayRequest, type PayerChoice } from '../../app/payjs-miniprogram.js';
 import { render } from '../views.js';
 
@@ -26,9 +26,9 @@ export function miniprogramRoutes(gateway: Gateway): Router {
 
   // Refused extraData is answered 200 with success: false, as the PAYJS mini-program returns to
   // the app whatever happened; only a malformed request to the sandbox itself is a 400.
-  router.post('/pay', bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' }), async (ctx) => {
+  router.post('/pay', bodyParserFor({ types: ['json'], limit: '64kb' }), async (ctx) => {
     const body = ctx.request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PayjsError('BAD_BODY', ['send JSON {"extraData": {…}, "action": "pay" | "fail" | "cancel"}']);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Refusal('BAD_BODY', ['send JSON {"extraData": {…}, "action": "pay" | "fail" | "cancel"}']);
     ctx.body = await payInMiniprogram(gateway, readPayRequest(body as Record<string, unknown>));
   });
 
@@ -46,7 +46,7 @@ export function miniprogramRoutes(gateway: Gateway): Router {
     }, problem ? 400 : 200);
   });
 
-  router.post('/pages/pay', bodyParser({ enableTypes: ['form'], formLimit: '64kb' }), async (ctx: Context) => {
+  router.post('/pages/pay', bodyParserFor({ types: ['form'], limit: '64kb' }), async (ctx: Context) => {
     const form = (ctx.request.body ?? {}) as Record<string, unknown>;
     const { extraData, problem } = parseExtraData(form.extraData);
     if (problem) return render(ctx, 'miniprogram-pay', { problem, data: {}, yuan: undefined, raw: '', path: '' }, 400);

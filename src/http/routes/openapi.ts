@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { AppOptions } from '../app.js';
+import type { AppOptions } from '../app-options.js';
 import { baseUrl } from './api.js';
 import { lazy } from '../lazy.js';
 
@@ -12,7 +12,7 @@ const loadOpenApi = lazy(() => import('../openapi/document.js'));
 /** `GET /__sandbox/openapi.json`, with the origin it was asked on as its server. */
 export function openApiRoutes({ url }: Pick<AppOptions, 'url'>): Router {
   const router = new Router();
-  router.get(OPENAPI_PATH.slice('/__sandbox'.length), async (ctx) => {
+  router.get(OPENAPI_PATH, async (ctx) => {
     ctx.body = (await loadOpenApi()).openApiDocument(baseUrl(ctx, url));
   });
   return router;

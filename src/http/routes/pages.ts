@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { loadQrcode } from '../lazy.js';
 import type { Gateway } from '../../app/gateway.js';
 import { PAGE_PATHS } from '../../core/links.js';
-import { PayjsError } from '../../core/errors.js';
+import { Refusal } from '../../core/errors.js';
 import { addJsapiBridge } from '../pages/jsapi.js';
 import { addOpenidPage } from '../pages/openid.js';
 import { addPayPages } from '../pages/pay.js';
@@ -15,7 +15,7 @@ export function pageRoutes(gateway: Gateway): Router {
   // `qrcode` of a native answer: a PNG of the base64 content after /qrcode/ (payjs-api.md §2.3).
   router.get(`${PAGE_PATHS.qrcode}*data`, async (ctx) => {
     const content = Buffer.from(String(ctx.params.data), 'base64').toString('utf8');
-    if (!content || content.length > 2048) throw new PayjsError('NOT_FOUND', ['no QR content in this URL']);
+    if (!content || content.length > 2048) throw new Refusal('NOT_FOUND', ['no QR content in this URL']);
     ctx.type = 'png';
     ctx.body = await (await loadQrcode()).toBuffer(content, { type: 'png', margin: 2, width: 280 });
   });

@@ -1,22 +1,22 @@
 import Router from '@koa/router';
-import { PayjsError } from '../../../core/errors.js';
+import { Refusal } from '../../../core/errors.js';
 import type { RuleInput } from '../../../core/scenarios.js';
 import type { NotifyEvent } from '../../../notify/notifier.js';
-import type { AppOptions } from '../../app.js';
-import { jsonBody, queryText } from './index.js';
+import type { AppOptions } from '../../app-options.js';
+import { jsonBody, queryText } from './input.js';
 
 /** Notifications, the clock and scenario rules: what shapes delivery over time. */
 export function deliveryRoutes({ gateway, notifier, scenarios, clock }: AppOptions): Router {
   const router = new Router();
 
   router.get('/orders/:id/notifications', async (ctx) => {
-    if (!(await gateway.order(ctx.params.id))) throw new PayjsError('ORDER_NOT_FOUND', [ctx.params.id]);
+    if (!(await gateway.order(ctx.params.id))) throw new Refusal('ORDER_NOT_FOUND', [ctx.params.id]);
     ctx.body = { notify: notifier.job(ctx.params.id) ?? null, attempts: notifier.attempts(ctx.params.id) };
   });
 
   router.post('/orders/:id/notifications/resend', async (ctx) => {
     const attempt = await notifier.resend(ctx.params.id);
-    if (!attempt) throw new PayjsError('NOT_FOUND', [`order ${ctx.params.id} has no notify (not paid, or no notify_url)`]);
+    if (!attempt) throw new Refusal('NOT_FOUND', [`order ${ctx.params.id} has no notify (not paid, or no notify_url)`]);
     ctx.body = { attempt };
   });
 
@@ -50,12 +50,12 @@ export function deliveryRoutes({ gateway, notifier, scenarios, clock }: AppOptio
   router.post('/clock/advance', async (ctx) => {
     const seconds = jsonBody(ctx).seconds;
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-      throw new PayjsError('INVALID_PARAM', ['seconds', 'send JSON {"seconds": N} with N ≥ 0']);
+      throw new Refusal('INVALID_PARAM', ['seconds', 'send JSON {"seconds": N} with N ≥ 0']);
     }
     try {
       await clock.advance(seconds);
     } catch (err) {
-      if (err instanceof RangeError) throw new PayjsError('INVALID_PARAM', ['seconds', err.message]);
+      if (err instanceof RangeError) throw new Refusal('INVALID_PARAM', ['seconds', err.message]);
       throw err;
     }
     ctx.body = clockState();
@@ -76,7 +76,7 @@ export function deliveryRoutes({ gateway, notifier, scenarios, clock }: AppOptio
   });
 
   router.delete('/scenarios/:id', async (ctx) => {
-    if (!(await scenarios.remove(ctx.params.id))) throw new PayjsError('NOT_FOUND', [`no scenario ${ctx.params.id}`]);
+    if (!(await scenarios.remove(ctx.params.id))) throw new Refusal('NOT_FOUND', [`no scenario ${ctx.params.id}`]);
     ctx.body = { scenarios: scenarios.list() };
   });
 

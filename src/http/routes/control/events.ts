@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { PassThrough } from 'node:stream';
-import type { AppOptions } from '../../app.js';
+import type { AppOptions } from '../../app-options.js';
 
 /** `GET /__sandbox/events`: server-sent events of every order change, notify attempt and API call
  * (`event: order|notify|call|reset`, `data:` JSON), with a comment every 15 s to keep it open. */

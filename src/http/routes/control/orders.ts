@@ -1,12 +1,12 @@
 import Router from '@koa/router';
 import { CONTROL_ACTIONS, type ControlAction } from '../../../core/order.js';
-import { PayjsError } from '../../../core/errors.js';
-import type { AppOptions } from '../../app.js';
-import { jsonBody, queryText } from './index.js';
+import { Refusal } from '../../../core/errors.js';
+import type { AppOptions } from '../../app-options.js';
+import { jsonBody, queryText } from './input.js';
 import { describeLine, orderTimeline } from '../../../app/timeline.js';
 
 /** Orders: list with filters, one with its timeline, and the actions of the dashboard. */
-export function orderRoutes({ gateway, notifier, journal }: AppOptions): Router {
+export function orderRoutes({ gateway, notifier, callLog }: AppOptions): Router {
   const router = new Router();
 
   router.get('/orders', (ctx) => {
@@ -18,8 +18,8 @@ export function orderRoutes({ gateway, notifier, journal }: AppOptions): Router 
 
   router.get('/orders/:id', async (ctx) => {
     const order = await gateway.order(ctx.params.id);
-    if (!order) throw new PayjsError('ORDER_NOT_FOUND', [ctx.params.id]);
-    const lines = orderTimeline(order, notifier.attempts(order.payjs_order_id), journal.list({ payjs_order_id: order.payjs_order_id }));
+    if (!order) throw new Refusal('ORDER_NOT_FOUND', [ctx.params.id]);
+    const lines = orderTimeline(order, notifier.attempts(order.payjs_order_id), callLog.list({ payjs_order_id: order.payjs_order_id }));
     const timeline = lines.map((line) => describeLine(line, order));
     ctx.body = { order, notify: notifier.job(order.payjs_order_id) ?? null, timeline };
   });
@@ -27,7 +27,7 @@ export function orderRoutes({ gateway, notifier, journal }: AppOptions): Router 
   // pay, fail, cancel, close, refund, reverse, expire: the dashboard's buttons and the test hooks.
   router.post('/orders/:id/:action', async (ctx) => {
     const action = ctx.params.action as ControlAction;
-    if (!CONTROL_ACTIONS.includes(action)) throw new PayjsError('NOT_FOUND', [`no action "${action}"; the actions are ${CONTROL_ACTIONS.join(', ')}`]);
+    if (!CONTROL_ACTIONS.includes(action)) throw new Refusal('NOT_FOUND', [`no action "${action}"; the actions are ${CONTROL_ACTIONS.join(', ')}`]);
     const openid = queryText(jsonBody(ctx).openid);
     ctx.body = { order: action === 'pay' ? await gateway.pay(ctx.params.id, { openid }) : await gateway.act(ctx.params.id, action) };
   });

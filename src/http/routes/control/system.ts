@@ -1,17 +1,18 @@
 import Router from '@koa/router';
 import type { Seed } from '../../../app/admin.js';
-import type { AppOptions } from '../../app.js';
+import type { AppOptions } from '../../app-options.js';
 import { baseUrl } from '../api.js';
-import { jsonBody, queryText } from './index.js';
+import { jsonBody, queryText } from './input.js';
 
-/** The whole sandbox: the request journal, merchants, reset, snapshot and restore, seeding. */
-export function systemRoutes({ gateway, journal, admin, clock, url }: AppOptions): Router {
+/** The whole sandbox: the call log, merchants, reset, snapshot and restore, seeding. */
+export function systemRoutes({ gateway, callLog, admin, clock, url }: AppOptions): Router {
   const router = new Router();
 
-  router.get('/journal', (ctx) => {
+  // /journal is the call log's old name, kept for the clients that use it.
+  router.get(['/calls', '/journal'], (ctx) => {
     const q = ctx.query;
     const sign = queryText(q.sign) as 'valid' | 'invalid' | 'missing' | 'unchecked' | undefined;
-    ctx.body = { calls: journal.list({ endpoint: queryText(q.endpoint), mchid: queryText(q.mchid), payjs_order_id: queryText(q.payjs_order_id), out_trade_no: queryText(q.out_trade_no), sign }) };
+    ctx.body = { calls: callLog.list({ endpoint: queryText(q.endpoint), mchid: queryText(q.mchid), payjs_order_id: queryText(q.payjs_order_id), out_trade_no: queryText(q.out_trade_no), sign }) };
   });
 
   router.get('/merchants', (ctx) => {

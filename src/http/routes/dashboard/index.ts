@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { bodyParserOnFirstUse as bodyParser } from '../../lazy.js';
+import { bodyParserFor } from '../../body-parser.js';
 import type { Context } from 'koa';
 import { CONTROL_ACTIONS } from '../../../core/order.js';
 import { NEXT } from '../../../core/transitions.js';
@@ -9,9 +9,9 @@ import { DEFAULT_MERCHANT } from '../../../core/merchant.js';
 import { MAGIC_AMOUNTS, VOCABULARY } from '../../../core/scenarios.js';
 import type { Order, OrderEvent } from '../../../core/order.js';
 import type { RecordedCall } from '../../../app/call-log.js';
-import type { AppOptions } from '../../app.js';
+import type { AppOptions } from '../../app-options.js';
 import { orderTimeline } from '../../../app/timeline.js';
-import { API_ENDPOINTS } from '../api.js';
+import { API_ENDPOINTS } from '../../../core/endpoints.js';
 import { renderDashboard, type LiveWatch } from './render.js';
 import { signDebug, type SignDebugInput } from './sign-debug.js';
 
@@ -28,10 +28,10 @@ const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 const ACTION_EVENT: Record<string, OrderEvent> = { pay: 'pay', fail: 'pay', cancel: 'pay', close: 'close', refund: 'refund', reverse: 'reverse', expire: 'expire' };
 const actionsFor = (order: Order) => CONTROL_ACTIONS.map((name) => ({ name, enabled: NEXT[order.status][ACTION_EVENT[name]] !== undefined }));
 
-/** The dashboard: `/` (orders) and `/dashboard/…` pages over the same gateway, notifier, journal
+/** The dashboard: `/` (orders) and `/dashboard/…` pages over the same gateway, notifier, call log
  * and clock as the control API, whose JSON endpoints its buttons call. */
 export function dashboardRoutes(options: AppOptions): Router {
-  const { gateway, notifier, scenarios, clock, journal } = options;
+  const { gateway, notifier, scenarios, clock, callLog } = options;
   const router = new Router();
   const render = (ctx: Context, view: string, data: Parameters<typeof renderDashboard>[3], status?: number) => renderDashboard(ctx, clock, view, data, status);
 
@@ -65,7 +65,7 @@ export function dashboardRoutes(options: AppOptions): Router {
     if (!order) return render(ctx, 'missing', { section: 'orders', title: id, watch, id }, 404);
     const attempts = notifier.attempts(id);
     const job = notifier.job(id);
-    const timeline = orderTimeline(order, attempts, journal.list({ payjs_order_id: id }));
+    const timeline = orderTimeline(order, attempts, callLog.list({ payjs_order_id: id }));
     const next = job && job.state === 'pending' ? dueAt(job, job.next) : null;
     await render(ctx, 'order', {
       section: 'orders',
@@ -103,11 +103,12 @@ export function dashboardRoutes(options: AppOptions): Router {
     await render(ctx, 'clock', { section: 'clock', title: '', watch: { events: ['order', 'notify', 'call', 'reset'] }, pending: clock.pending });
   });
 
-  router.get('/dashboard/journal', async (ctx) => {
+  // /dashboard/journal is the page's old address, kept for bookmarks.
+  router.get(['/dashboard/calls', '/dashboard/journal'], async (ctx) => {
     const f = { endpoint: text(ctx.query.endpoint), sign: text(ctx.query.sign) };
     const sign = (VERDICTS as readonly string[]).includes(f.sign) ? (f.sign as RecordedCall['sign']) : undefined;
-    const calls = journal.list({ endpoint: f.endpoint || undefined, sign }).reverse();
-    await render(ctx, 'journal', { section: 'journal', title: '', watch: { events: ['call', 'reset'] }, filter: f, calls: calls.slice(0, ROWS), total: calls.length, endpoints: API_ENDPOINTS, verdicts: VERDICTS });
+    const calls = callLog.list({ endpoint: f.endpoint || undefined, sign }).reverse();
+    await render(ctx, 'calls', { section: 'calls', title: '', watch: { events: ['call', 'reset'] }, filter: f, calls: calls.slice(0, ROWS), total: calls.length, endpoints: API_ENDPOINTS, verdicts: VERDICTS });
   });
 
   router.get('/dashboard/sign', async (ctx) => {
@@ -115,7 +116,7 @@ export function dashboardRoutes(options: AppOptions): Router {
   });
 
   // The signature debugger's one endpoint: JSON in ({ params, key?, sign? }), every step out.
-  router.post('/dashboard/sign-debug', bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }), (ctx) => {
+  router.post('/dashboard/sign-debug', bodyParserFor({ types: ['json'], limit: '1mb' }), (ctx) => {
     const body = ctx.request.body;
     const input = (typeof body === 'object' && body !== null ? body : {}) as SignDebugInput;
     ctx.body = signDebug(input, gateway.merchants.list());

@@ -1,4 +1,4 @@
-import { PayjsError } from '../../../core/errors.js';
+import { Refusal } from '../../../core/errors.js';
 import { DEFAULT_MERCHANT, type Merchant } from '../../../core/merchant.js';
 import { diagnose, explain, type Params, type SignDiagnosis, type SignExplanation } from '../../../core/sign.js';
 
@@ -22,7 +22,7 @@ export interface SignDebugResult {
   diagnosis?: SignDiagnosis;
 }
 
-const refuse = (why: string) => new PayjsError('INVALID_PARAM', ['params', why]);
+const refuse = (why: string) => new Refusal('INVALID_PARAM', ['params', why]);
 
 /** Reads pasted parameters: a JSON object, or a query string (`a=1&b=2`, a leading `?`, or one
  * pair per line), decoded as a form body is (`%XX` and `+`). */

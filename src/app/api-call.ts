@@ -1,0 +1,164 @@
+import type { SandboxClock } from '../clock/clock.js';
+import type { Gateway } from './gateway.js';
+import type { CallLog } from './call-log.js';
+import { errorEnvelope } from '../core/answers.js';
+import { API_ENDPOINTS, isApiEndpoint, isCreate, isOrderCall, isQuery, type Answer, type ApiEndpoint } from '../core/endpoints.js';
+import { Refusal } from '../core/errors.js';
+import { find, type Token } from '../core/scenarios.js';
+import type { Params } from '../core/sign.js';
+
+/** The header that chooses a scenario for one API call (see the README's scenario table). */
+export const SCENARIO_HEADER = 'x-payjs-sandbox-scenario';
+/** The header that carries a signature refusal's diagnosis. */
+export const DEBUG_HEADER = 'x-payjs-sandbox-debug';
+
+/** How a request carried its parameters. */
+export type Transport = 'query' | 'form' | 'json' | 'multipart';
+
+/** One call of the PAYJS surface, as any transport (koa, a bare node:http server, an
+ * interceptor) hands it over. */
+export interface ApiRequest {
+  /** `/api/native`, … */
+  path: string;
+  method: string;
+  /** Lower-case names, as node:http gives them. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The parameters, query ∪ body (the body winning, payjs-api.md §2.1), and how they came … */
+  params?: Params;
+  via?: Transport;
+  /** … or how to read them: a refusal of the body is then answered and recorded like any other. */
+  read?: () => Promise<{ params: Params; via: Transport }>;
+  /** The origin the caller reached the sandbox by, for the links in answers (default: the
+   * sandbox's own URL). */
+  base?: string;
+}
+
+/** What the transport sends back. */
+export interface ApiResponse {
+  status: number;
+  /** Lower-case names; `content-type` whenever there is a body, `location` on a redirect. */
+  headers: Record<string, string>;
+  /** A JSON answer (an object, to serialize), a text, or nothing. */
+  body?: Params | string;
+  /** `api=hang`: the call was carried out; never answer, keep the socket until the client goes. */
+  hang?: true;
+}
+
+/** The one entry of the PAYJS surface. */
+export type ApiCall = (request: ApiRequest) => Promise<ApiResponse>;
+
+export interface ApiCallOptions {
+  gateway: Gateway;
+  callLog: CallLog;
+  clock: SandboxClock;
+  /** The sandbox's own URL, for links when the transport knows no origin. */
+  url: () => string;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+const header = (headers: ApiRequest['headers'], name: string) => {
+  const v = headers[name];
+  return (Array.isArray(v) ? v.join(', ') : v) || undefined;
+};
+
+/** Header values must be ASCII: non-ASCII characters of the canonical string are \u-escaped. */
+export const asciiHeader = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** The refusal of a path under /api/ that is no PAYJS endpoint. */
+export const unknownEndpoint = (path: string) =>
+  new Refusal('NOT_FOUND', [`no PAYJS endpoint ${path.slice(0, 60)}; the endpoints are ${API_ENDPOINTS.join(', ')}`]);
+
+/** PAYJS answers a refusal with HTTP 200 and its envelope; a sign refusal carries its diagnosis. */
+export function refusal(e: Refusal): ApiResponse {
+  const headers: Record<string, string> = { 'content-type': JSON_TYPE };
+  if (e.debug) headers[DEBUG_HEADER] = asciiHeader(e.debug);
+  return { status: 200, headers, body: errorEnvelope(e.message) };
+}
+
+/**
+ * The PAYJS surface, whatever the transport: read the parameters → the scenario of the call →
+ * its `api=…` faults → authorize and carry it out (the gateway) → record it in the
+ * call log. Refusals are answers (the envelope, HTTP 200); only a bug of the sandbox throws.
+ */
+export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions): ApiCall {
+  /** The use case of the endpoint's kind; the gateway authorizes. */
+  const carryOut = async (endpoint: ApiEndpoint, params: Params, tokens: Token[], base: string): Promise<Answer> => {
+    if (isCreate(endpoint)) return (await gateway.create(endpoint, params, base, tokens)).answer;
+    if (isOrderCall(endpoint)) return { body: await gateway.orderCall(endpoint, params) };
+    if (isQuery(endpoint)) return { body: gateway.merchantCalls.query(endpoint, params) };
+    endpoint satisfies 'openid'; // the one redirect row: another one needs its use case here
+    return { redirect: gateway.merchantCalls.openidRedirect(params) };
+  };
+
+  /** Runs the call under its faults: `status` answers that HTTP status without carrying the call
+   * out; `delay` answers late; `malformed` carries it out and answers broken JSON; `hang` carries
+   * it out and never answers. */
+  const underFaults = async (endpoint: ApiEndpoint, params: Params, tokens: Token[], base: string): Promise<ApiResponse> => {
+    const status = find(tokens, 'api=status');
+    if (status) {
+      const code = status.arg!;
+      return code === 204 || code === 304 ? { status: code, headers: {} } : { status: code, headers: { 'content-type': TEXT_TYPE }, body: `payjs-sandbox scenario ${status.text}` };
+    }
+    const delay = find(tokens, 'api=delay');
+    if (delay) await sleep(delay.arg!);
+    const answer = await carryOut(endpoint, params, tokens, base);
+    let response: ApiResponse = 'redirect' in answer
+      ? { status: 302, headers: { location: answer.redirect } }
+      : { status: 200, headers: { 'content-type': JSON_TYPE }, body: answer.body };
+    if (find(tokens, 'api=malformed')) {
+      const whole = typeof response.body === 'string' ? response.body : (JSON.stringify(response.body) ?? '{}');
+      response = { status: response.status, headers: { ...response.headers, 'content-type': 'application/json' }, body: whole.slice(0, Math.max(1, Math.floor(whole.length / 2))) };
+    }
+    if (find(tokens, 'api=hang')) response = { ...response, hang: true };
+    return response;
+  };
+
+  return async (request) => {
+    const started = performance.now();
+    const at = clock.now();
+    const endpoint = request.path.startsWith('/api/') ? request.path.slice(5) : '';
+    if (!isApiEndpoint(endpoint)) return refusal(unknownEndpoint(request.path));
+    let params: Params = request.params ?? {};
+    let via: Transport = request.via ?? 'query';
+    let tokens: Token[] = [];
+    let response: ApiResponse | undefined;
+    let error: Refusal | undefined;
+    try {
+      if (request.read) ({ params, via } = await request.read());
+      // A HEAD (or any other method) must not create an order.
+      if (request.method !== 'GET' && request.method !== 'POST') throw new Refusal('METHOD_NOT_ALLOWED', [request.path]);
+      tokens = gateway.scenarioFor(endpoint, params, header(request.headers, SCENARIO_HEADER));
+      response = await underFaults(endpoint, params, tokens, request.base ?? url());
+      return response;
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      error = err;
+      response = refusal(err);
+      return response;
+    } finally {
+      const verdict = gateway.signVerdict(params);
+      const body = typeof response?.body === 'object' ? response.body : undefined;
+      callLog.add({
+        at,
+        method: request.method,
+        path: request.path,
+        endpoint,
+        transport: via,
+        params: { ...params },
+        mchid: verdict.mchid,
+        payjs_order_id: text(params.payjs_order_id) ?? text(body?.payjs_order_id),
+        out_trade_no: text(params.out_trade_no),
+        sign: verdict.sign,
+        ...(verdict.diagnosis ? { diagnosis: verdict.diagnosis } : {}),
+        ...(error ? { error: error.code } : {}),
+        status: response?.status ?? 500,
+        answer: response?.headers.location !== undefined ? { location: response.headers.location } : response?.body,
+        ...(tokens.length ? { scenario: tokens.map((t) => t.text) } : {}),
+        ms: Math.round((performance.now() - started) * 100) / 100,
+      });
+    }
+  };
+}
