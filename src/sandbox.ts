@@ -17,6 +17,7 @@ import type { Order } from './core/order.js';
 import type { Random } from './core/ids.js';
 import type { Rule, RuleInput } from './core/scenarios.js';
 import { openStore } from './store/store.js';
+import { leanApi } from './http/lean-api.js';
 
 export interface SandboxOptions {
   /** 0 (the default) picks a free port. */
@@ -52,6 +53,9 @@ export interface SandboxOptions {
   controlToken?: string;
   /** Journal size that triggers a rewrite of the lowdb document. */
   compactAtBytes?: number;
+  /** Serve plain form POSTs and query GETs of the PAYJS API without koa, through the same API
+   * pipeline (default true; false sends every request through koa, as the tests do to compare). */
+  leanApi?: boolean;
   /** The request log and warnings; silent by default. */
   log?: (line: string) => void;
 }
@@ -153,7 +157,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const apiCall = createApiCall({ gateway, callLog, clock, url: () => url });
   const app = createApp({ gateway, apiCall, notifier, scenarios, clock, callLog, admin, events, controlToken, url: () => url, log });
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
-  const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.callback());
+  const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, options.leanApi === false ? app.callback() : leanApi(apiCall, app.callback(), log));
   const shutdown = async () => {
     clock.stop();
     await clock.settle(); // attempts in flight finish and are recorded

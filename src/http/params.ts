@@ -69,13 +69,18 @@ export async function readParams(ctx: Context): Promise<{ params: Params; via: T
     body = ctx.request.body ?? {};
     via = ctx.is('json') ? 'json' : 'form';
   }
+  return collectParams(ctx.query, body, via);
+}
+
+/** The parameters of a call from its query (as node:querystring reads it, like koa's ctx.query)
+ * and its body as read: every transport of the PAYJS surface ends here. */
+export function collectParams(query: Record<string, unknown>, body: unknown, via: Transport): { params: Params; via: Transport } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new Refusal('BAD_BODY', ['the body must be a JSON object or form fields']);
   }
   refuseDeep(body, 8, 'the request');
   const params: Params = Object.create(null);
-  for (const [k, v] of Object.entries(ctx.query)) params[k] = v;
+  for (const [k, v] of Object.entries(query)) params[k] = v as Params[string];
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) params[k] = v as Params[string];
-  if (Object.keys(body).length === 0) via = 'query';
-  return { params, via };
+  return { params, via: Object.keys(body).length === 0 ? 'query' : via };
 }
