@@ -7,6 +7,8 @@ const API_SUITES = ['api-create', 'api-merchant', 'api-orders', 'bad-input', 'tr
 
 export default defineConfig({
   test: {
+    // dist/ is built once before the tests (the CLI binary and the package's subpaths run from it).
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     projects: [

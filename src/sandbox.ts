@@ -42,6 +42,9 @@ export interface SandboxOptions {
   random?: Random;
   /** How notifies travel (default: HTTP through undici). */
   notifyTransport?: NotifyTransport;
+  /** How long a notify waits for the merchant's answer before it counts as a timeout (default
+   * 3000 ms, as PAYJS); tests of slow receivers make it short instead of waiting 3 s. */
+  notifyTimeoutMs?: number;
   /** The only hosts notifies may reach (`host`, `host:port`, `*.domain`); others are recorded as
    * failed attempts (`blocked`). Default: any. */
   notifyAllow?: string[];
@@ -131,7 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clock.onAdvance = (ms) => void store.put('clock', 'advanced', ms).catch(() => {});
   }
   const scenarios = new ScenarioBook(store);
-  const notifier = new Notifier({ store, clock, merchants, scenarios, transport: options.notifyTransport, allowHosts: options.notifyAllow });
+  const notifier = new Notifier({ store, clock, merchants, scenarios, transport: options.notifyTransport, timeoutMs: options.notifyTimeoutMs, allowHosts: options.notifyAllow });
   const events = new EventHub();
   notifier.onAttempt((attempt) => events.size > 0 && events.emit({ type: 'notify', attempt }));
   const gateway = new Gateway({

@@ -33,7 +33,9 @@ describe('creating orders', () => {
 
   it('starts payjs_order_id with the Beijing creation time', async () => {
     const a = await call(sandbox.url, 'native', { ...base, out_trade_no: tradeNo() });
-    const beijing = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
+    // The day of the order's own creation time, not of the test's clock: no race at Beijing midnight.
+    const created = (await sandbox.order(a.body.payjs_order_id as string))!.created_at;
+    const beijing = new Date(created + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
     expect((a.body.payjs_order_id as string).slice(0, 8)).toBe(beijing);
     expect((a.body.payjs_order_id as string).slice(14, 16)).toBe('00');
   });

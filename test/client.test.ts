@@ -1,8 +1,9 @@
+// Everything from the package as users import it (dist/, built by test/global-setup.ts): one copy of each class.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSandbox, SandboxRequestError, type SandboxClient } from 'payjs-sandbox/client';
-import { startSandbox } from '../src/index.js';
+import { startSandbox } from 'payjs-sandbox';
 import { startReceiver, type Receiver } from './receiver.js';
 import { KEY, MCHID, call, nativeOrder, tradeNo } from './support.js';
 

@@ -1,30 +1,16 @@
 /** The CLI as a process: kill -9 under load loses no acknowledged order, SIGTERM writes the
  * document and exits 0, and the command line answers --help, unknown flags and --port 0. */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sign } from '../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { merchantPost } from './support.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
-const MCHID = '1234567890';
-const KEY = 'TestKey1234567890';
-type Fields = Record<string, string | number>;
-type Body = Record<string, unknown>;
-
-const signed = (params: Fields): Fields => {
-  const p = { mchid: MCHID, ...params };
-  return { ...p, sign: sign(p, KEY) };
-};
-
-async function post(url: string, params: Fields): Promise<Body> {
-  const res = await fetch(url, { method: 'POST', body: new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])) });
-  return (await res.json()) as Body;
-}
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -34,9 +20,6 @@ function tempDir(): string {
   return d;
 }
 
-beforeAll(() => {
-  if (!existsSync(BIN)) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT });
-}, 120_000);
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -100,7 +83,7 @@ function load(url: string, orders: Map<string, Tracked>) {
   const loop = async (worker: number) => {
     for (let i = 0; !stopped; i++) {
       try {
-        const a = await send(post(`${url}/api/native`, signed({ total_fee: 1 + i, out_trade_no: `K${worker}x${i}`, body: 'crash' })));
+        const a = await send(merchantPost(url, 'native', { total_fee: 1 + i, out_trade_no: `K${worker}x${i}`, body: 'crash' }));
         if (a.return_code !== 1) throw new Error(`native refused: ${JSON.stringify(a)}`);
         const id = a.payjs_order_id as string;
         const t: Tracked = { acked: 'unpaid' };
@@ -113,7 +96,7 @@ function load(url: string, orders: Map<string, Tracked>) {
         Object.assign(t, { acked: 'paid', maybe: undefined });
         if (i % 4 !== 0) continue;
         t.maybe = 'refunded';
-        const r = await send(post(`${url}/api/refund`, signed({ payjs_order_id: id })));
+        const r = await send(merchantPost(url, 'refund', { payjs_order_id: id }));
         if (r.return_code !== 1 || r.refund !== undefined) throw new Error(`refund refused: ${JSON.stringify(r)}`);
         Object.assign(t, { acked: 'refunded', maybe: undefined });
       } catch (e) {
@@ -128,10 +111,10 @@ function load(url: string, orders: Map<string, Tracked>) {
 
 /** What the restarted sandbox says of an order: check's status, and for a paid one a second refund. */
 async function stateOf(url: string, id: string): Promise<State | 'missing'> {
-  const c = await post(`${url}/api/check`, signed({ payjs_order_id: id }));
+  const c = await merchantPost(url, 'check', { payjs_order_id: id });
   if (c.return_code !== 1) return 'missing';
   if (c.status === 0) return 'unpaid';
-  const r = await post(`${url}/api/refund`, signed({ payjs_order_id: id }));
+  const r = await merchantPost(url, 'refund', { payjs_order_id: id });
   return r.refund === '1' ? 'refunded' : 'paid';
 }
 
@@ -204,7 +187,7 @@ describe('the CLI process', () => {
     const db = join(tempDir(), 'db.json');
     const { child, url, output } = await launch([BIN, '--port', '0', '--db', db]);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await post(`${url}/api/native`, signed({ total_fee: 1, out_trade_no: `S${i}` }))).payjs_order_id as string);
+    for (let i = 0; i < 5; i++) ids.push((await merchantPost(url, 'native', { total_fee: 1, out_trade_no: `S${i}` })).payjs_order_id as string);
     expect((await fetch(`${url}/__sandbox/orders/${ids[0]}/pay`, { method: 'POST' })).status).toBe(200);
     expect(statSync(`${db}.journal`).size).toBeGreaterThan(0);
     child.kill('SIGTERM');

@@ -37,7 +37,8 @@ afterAll(async () => {
 });
 
 /** What a refused call must leave as it was: every order, its status and its history. */
-const fingerprint = () => JSON.stringify(sandbox.orders().map((o) => [o.payjs_order_id, o.status, o.history.length]));
+/** Everything the sandbox stores: orders, notify jobs, scenario rules, merchants, the clock. */
+const fingerprint = () => JSON.stringify(sandbox.snapshot().collections);
 
 async function alive(): Promise<boolean> {
   const res: RawAnswer = await sendRaw(sandbox.url, { method: 'GET', path: '/__sandbox/merchants', headers: {} }, { timeoutMs: 5000 });
@@ -64,7 +65,7 @@ describe('hostile requests', () => {
         counts[verdict.class] = (counts[verdict.class] ?? 0) + 1;
         if (req.kind === 'api') reached.add(req.endpoint!);
         const problems = [...verdict.violations];
-        if (verdict.refused && fingerprint() !== before) problems.push('a refused call changed the stored orders');
+        if (verdict.refused && fingerprint() !== before) problems.push('a refused call changed what is stored (orders, notify jobs, rules or merchants)');
         if (!(await alive())) problems.push('the sandbox no longer answers');
         if (problems.length) {
           throw new Error(`${req.method} ${req.path.slice(0, 200)} [${Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join('; ')}] body ${req.body?.length ?? 0} B ${JSON.stringify(req.body?.subarray(0, 200).toString('latin1') ?? '')}\n→ ${res.status ?? res.error} ${res.body?.subarray(0, 300).toString('utf8') ?? ''}\n${problems.join('\n')}`);

@@ -1,24 +1,12 @@
 /** The lowdb file and its journal: what a restart, a crash, a torn or damaged journal and a
  * corrupt document leave of the orders acknowledged over the real HTTP API. */
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sign, startSandbox, type Sandbox } from '../src/index.js';
+import { startSandbox, type Sandbox } from '../src/index.js';
+import { crashCopy, merchantPost } from './support.js';
 
-const MCHID = '1234567890';
-const KEY = 'TestKey1234567890';
-type Fields = Record<string, string | number>;
-
-const signed = (params: Fields): Fields => {
-  const p = { mchid: MCHID, ...params };
-  return { ...p, sign: sign(p, KEY) };
-};
-
-async function post(url: string, params: Fields): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: 'POST', body: new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])) });
-  return (await res.json()) as Record<string, unknown>;
-}
 
 const dirs: string[] = [];
 const running: Sandbox[] = [];
@@ -41,7 +29,7 @@ async function start(db?: string, log?: (line: string) => void): Promise<Sandbox
 
 let n = 0;
 async function createOrder(s: Sandbox): Promise<string> {
-  const a = await post(`${s.url}/api/native`, signed({ total_fee: 100 + n, out_trade_no: `P${Date.now()}${++n}`, body: '测试订单' }));
+  const a = await merchantPost(s.url, 'native', { total_fee: 100 + n, out_trade_no: `P${Date.now()}${++n}`, body: '测试订单' });
   expect(a.return_code).toBe(1);
   return a.payjs_order_id as string;
 }
@@ -52,7 +40,7 @@ async function payOrder(s: Sandbox, id: string): Promise<void> {
 }
 
 async function act(s: Sandbox, endpoint: 'refund' | 'close' | 'check', id: string): Promise<Record<string, unknown>> {
-  return post(`${s.url}/api/${endpoint}`, signed({ payjs_order_id: id }));
+  return merchantPost(s.url, endpoint, { payjs_order_id: id });
 }
 
 /** The status the sandbox reports for each id, as the store holds it. */
@@ -70,13 +58,6 @@ async function fourOrders(s: Sandbox): Promise<string[]> {
   return [unpaid, paid, refunded, closed];
 }
 const FOUR = ['unpaid', 'paid', 'refunded', 'closed'];
-
-/** A copy of the files as kill -9 would leave them now: the document and the journal(s). */
-function crashCopy(db: string): string {
-  const to = join(tempDir(), 'db.json');
-  for (const suffix of ['', '.journal', '.journal.old']) if (existsSync(db + suffix)) copyFileSync(db + suffix, to + suffix);
-  return to;
-}
 
 const filesLike = (db: string, infix: string) => readdirSync(join(db, '..')).filter((f) => f.startsWith(`db.json${infix}`));
 

@@ -55,8 +55,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
+/** The merchant's time to answer, short so that a test of a slow receiver waits little. */
+const NOTIFY_TIMEOUT_MS = 300;
+
 async function start(): Promise<Sandbox> {
-  sandbox = await startSandbox({ clock: new SandboxClock({ start: START, frozen: true }), db: tempDb() });
+  sandbox = await startSandbox({ clock: new SandboxClock({ start: START, frozen: true }), db: tempDb(), notifyTimeoutMs: NOTIFY_TIMEOUT_MS });
   return sandbox;
 }
 
@@ -108,7 +111,7 @@ describe('a notify receiver that fails', () => {
     expect(s.notifications(id).every((a) => a.status === 500 && a.error === 'status' && a.response === 'fail')).toBe(true);
   });
 
-  it('hangs past 3 s once: a timeout, the API answers meanwhile in < 200 ms, the ladder goes on', async () => {
+  it('hangs past the notify timeout once: a timeout, the API answers meanwhile, the ladder goes on', async () => {
     const r = await receiver((n, _req, res) => {
       if (n > 1) fail500(n, _req, res); // the first request is never answered
     });
@@ -117,20 +120,16 @@ describe('a notify receiver that fails', () => {
     const other = await nativeOrder(s.url);
     const id = await walkLadder(s, r.url, async () => {
       // A different order: a successful check of the notified one would stop its ladder (§14).
-      const started = performance.now();
       const check = await call(s.url, 'check', { payjs_order_id: other, mchid: MCHID });
-      const ms = performance.now() - started;
       expect(check.body.return_code).toBe(1);
-      expect(ms).toBeLessThan(200);
-      expect(s.notifications()).toHaveLength(0); // the hanging attempt is still in flight
+      expect(s.notifications()).toHaveLength(0); // answered while the hanging attempt is still in flight
     });
     const [first, ...rest] = s.notifications(id);
-    expect(first).toMatchObject({ error: 'timeout', delivered: false });
-    expect(first.ms).toBeGreaterThanOrEqual(2900);
-    expect(first.ms).toBeLessThan(4500);
+    expect(first).toMatchObject({ error: 'timeout', delivered: false, detail: `no answer within ${NOTIFY_TIMEOUT_MS / 1000} s` });
+    expect(first.ms).toBeGreaterThanOrEqual(NOTIFY_TIMEOUT_MS - 10);
     expect(rest.every((a) => a.status === 500)).toBe(true);
     expect(r.requests).toBe(6);
-  }, 15_000);
+  });
 
   it('resets the connection: six attempts recorded as reset', async () => {
     const r = await receiver((_n, req) => req.socket.destroy());
@@ -141,23 +140,23 @@ describe('a notify receiver that fails', () => {
     expect(s.notifications(id).every((a) => a.error === 'reset')).toBe(true);
   });
 
-  it('sends 200 then a body that trickles past 3 s: not delivered (timeout), the ladder goes on', async () => {
+  it('sends 200 then a body that trickles past the notify timeout: not delivered (timeout), the ladder goes on', async () => {
     const r = await receiver((n, req, res) => {
       if (n > 1) return fail500(n, req, res);
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('s');
-      const drip = setInterval(() => res.write('u'), 250);
+      const drip = setInterval(() => res.write('u'), NOTIFY_TIMEOUT_MS / 10);
       res.on('close', () => clearInterval(drip));
-      setTimeout(() => (clearInterval(drip), res.end('ccess')), 5000).unref();
+      setTimeout(() => (clearInterval(drip), res.end('ccess')), NOTIFY_TIMEOUT_MS * 5).unref();
     });
     servers.push(r);
     const s = await start();
     const id = await walkLadder(s, r.url);
     const [first] = s.notifications(id);
     expect(first).toMatchObject({ error: 'timeout', delivered: false });
-    expect(first.ms).toBeGreaterThanOrEqual(2900);
+    expect(first.ms).toBeGreaterThanOrEqual(NOTIFY_TIMEOUT_MS - 10);
     expect(r.requests).toBe(6);
-  }, 15_000);
+  });
 
   it('redirects (302) to another URL: counted as failed, never followed', async () => {
     const target = await receiver((_n, _req, res) => res.end('success'));

@@ -1,19 +1,15 @@
 /** kill -9 under load, again and again, on one lowdb file: `test/reliability/crash-cycles.mjs`
  * (npm run reliability:crash runs 20 cycles; CI runs 3 here). */
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSandbox } from '../src/index.js';
 import { MCHID, call, tempDb, tradeNo } from './support.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'bin.js'))) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT });
-}, 120_000);
 
 describe('crash cycles', () => {
   it('3 cycles of load + kill -9 + restart lose no acknowledged order, payment, refund or close, and notifies resume', async () => {

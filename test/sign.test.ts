@@ -37,7 +37,7 @@ describe('a signature mismatch explains itself', () => {
     ['an empty value signed', async () => ({ ...params, attach: '', sign: await md5Upper(`attach=&body=Test Order 1&mchid=1234567890&out_trade_no=A1&total_fee=1&key=${KEY}`) }), /empty values were signed \(attach\)/],
     ['a zero dropped', async () => ({ ...params, no_credit: 0, sign: sign(params, KEY) }), /zero value was left out \(no_credit\)/],
     ['URL-encoded values', async () => ({ ...params, sign: await md5Upper(`body=Test%20Order%201&mchid=1234567890&out_trade_no=A1&total_fee=1&key=${KEY}`) }), /URL-encoded/],
-    ['spaces as +', async () => ({ ...params, sign: '18683135D19FA267F87A932F02992649' }), /URL-encoded|"\+"/],
+    ['spaces as +', async () => ({ ...params, sign: '18683135D19FA267F87A932F02992649' }), /spaces were signed as "\+"/],
     ['no key appended', async () => ({ ...params, sign: await md5Upper('body=Test Order 1&mchid=1234567890&out_trade_no=A1&total_fee=1') }), /key was not appended/],
     ['another merchant key', async () => ({ ...params, sign: sign(params, 'OtherKey') }), /merchant 9999/],
     ['a wrong key', async () => ({ ...params, sign: sign(params, 'Nobody') }), /wrong key/],

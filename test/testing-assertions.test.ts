@@ -1,7 +1,8 @@
+// Everything from the package as users import it (dist/, built by test/global-setup.ts): one copy of each class.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertCalled, assertNoBadSignatures, assertNotCalled, SandboxAssertionError } from 'payjs-sandbox/testing';
 import { connectSandbox, type SandboxClient } from 'payjs-sandbox/client';
-import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
+import { SandboxClock, startSandbox, type Sandbox } from 'payjs-sandbox';
 import { call, nativeOrder } from './support.js';
 
 let sandbox: Sandbox;

@@ -1,7 +1,8 @@
+// Everything from the package as users import it (dist/, built by test/global-setup.ts): one copy of each class.
 import * as vitest from 'vitest';
 import { describe, expect, it } from 'vitest';
 import { useSandbox, type SandboxHooks } from 'payjs-sandbox/testing';
-import { startSandbox } from '../src/index.js';
+import { startSandbox } from 'payjs-sandbox';
 import { nativeOrder } from './support.js';
 
 // The way a merchant's test file uses it: one sandbox for the file, reset after each test.

@@ -23,7 +23,7 @@ export interface ApiRequest {
   method: string;
   /** Lower-case names, as node:http gives them. */
   headers: Record<string, string | string[] | undefined>;
-  /** The parameters, query ∪ body (the body winning, payjs-api.md §2.1), and how they came … */
+  /** The parameters, query ∪ body (the body winning, docs/protocol.md §2.1), and how they came … */
   params?: Params;
   via?: Transport;
   /** … or how to read them: a refusal of the body is then answered and recorded like any other. */

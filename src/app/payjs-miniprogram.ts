@@ -5,13 +5,14 @@
  */
 import type { Gateway } from './gateway.js';
 import { Refusal } from '../core/errors.js';
+import { MiniprogramPayInput } from './inputs.js';
+import { validator } from './validate.js';
 import type { Order } from '../core/order.js';
 import { MINIPROGRAM_DEFAULT_PATH, MINIPROGRAM_RESULTS, MINIPROGRAM_RETURN_SCENE, PAYJS_MINIPROGRAM_APPID } from '../core/protocol.js';
 import type { Params } from '../core/sign.js';
 
 /** What the payer does inside the PAYJS mini-program. */
 export type PayerChoice = 'pay' | 'fail' | 'cancel';
-export const PAYER_CHOICES: readonly PayerChoice[] = ['pay', 'fail', 'cancel'];
 
 /** `referrerInfo.extraData` of the return: what the PAYJS mini-program tells the merchant app. */
 export interface PayjsResult {
@@ -56,18 +57,12 @@ const OLD_NAMES: Record<string, string> = {
 };
 
 /** Reads the body of a pay request; a malformed request (not the extraData) is the caller's bug. */
-export function readPayRequest(body: Record<string, unknown>): PayRequest {
-  const action = body.action ?? 'pay';
-  if (typeof action !== 'string' || !PAYER_CHOICES.includes(action as PayerChoice)) {
-    throw new Refusal('INVALID_PARAM', ['action', `must be one of ${PAYER_CHOICES.join(', ')}`]);
-  }
-  if (body.path !== undefined && typeof body.path !== 'string') throw new Refusal('INVALID_PARAM', ['path', 'must be the merchant page path, e.g. "pages/index/index"']);
-  const query = body.query ?? {};
-  if (typeof query !== 'object' || query === null || Array.isArray(query) || Object.values(query).some((v) => typeof v !== 'string')) {
-    throw new Refusal('INVALID_PARAM', ['query', 'must be an object of strings']);
-  }
-  return { extraData: body.extraData, action: action as PayerChoice, path: body.path as string | undefined, query: query as Record<string, string> };
+export function readPayRequest(body: unknown): PayRequest {
+  const { extraData, action = 'pay', path, query = {} } = readPayInput(body);
+  return { extraData, action, path, query };
 }
+
+const readPayInput = validator<Partial<PayRequest>>(MiniprogramPayInput);
 
 /** Refuses extraData that is not an object, or that uses the camelCase names of old demos. */
 function checkExtraData(extraData: unknown): Params {

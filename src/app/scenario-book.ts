@@ -1,10 +1,13 @@
 import type { Store } from '../store/store.js';
+import { RuleInput } from './inputs.js';
+import { validator } from './validate.js';
 import { ORDER_CREATING } from '../core/endpoints.js';
-import { magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput, type Subject, type Token } from '../core/scenarios.js';
+import { magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput as Input, type Subject, type Token } from '../core/scenarios.js';
 import type { Order } from '../core/order.js';
 import type { Params } from '../core/sign.js';
 
 const RULES = 'scenarios';
+const readRule = validator<Input>(RuleInput);
 
 /** The scenario rules added through the control API or `sandbox.use()`, kept in the store so
  * they outlive a restart, handed out one step per matching event. */
@@ -16,8 +19,8 @@ export class ScenarioBook {
   }
 
   /** Adds a rule; throws a Refusal naming what is wrong with the input. */
-  async add(input: RuleInput): Promise<Rule> {
-    const rule = makeRule(`s${++this.counter}`, input);
+  async add(input: Input): Promise<Rule> {
+    const rule = makeRule(`s${++this.counter}`, readRule(input));
     await this.store.put(RULES, rule.id, rule);
     return rule;
   }

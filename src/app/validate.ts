@@ -43,10 +43,12 @@ function explain(err: ErrorObject, root: string): [string, string] {
       : jsonPath(err.instancePath, root);
   let why = err.keyword === 'required' ? 'is required'
     : err.keyword === 'additionalProperties' ? 'is not a known field'
-      : err.keyword === 'enum' ? `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+      : err.keyword === 'enum' ? `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')}`
         : err.message ?? 'is not valid';
+  // The fix: the description of the value's schema, or for a missing or unknown field, of the
+  // object that should (not) hold it.
   const hint = (err.parentSchema as { description?: string } | undefined)?.description;
-  if (hint && err.keyword !== 'required' && err.keyword !== 'additionalProperties') why += ` (${hint})`;
+  if (hint) why += ` (${hint})`;
   return [where, why];
 }
 

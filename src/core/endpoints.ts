@@ -9,7 +9,7 @@ import type { Params } from './sign.js';
 
 /**
  * The PAYJS endpoints, one row each: what kind of call it is, its field rules (the tables of
- * payjs-api.md §5–§16), its answer, and its channel. The `Endpoint` types, the /api routes, the
+ * docs/protocol.md §5–§16), its answer, and its channel. The `Endpoint` types, the /api routes, the
  * field checks, the OpenAPI paths, where scenarios apply and the dashboard's lists all come from
  * here: adding an endpoint is one row plus its answer (CONTRIBUTING.md).
  */

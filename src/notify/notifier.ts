@@ -26,6 +26,8 @@ export interface NotifierOptions {
   scenarios: { take(subject: Subject): Token[] };
   /** How a notify travels; undici's keep-alive pool by default. */
   transport?: NotifyTransport;
+  /** How long the default transport waits for the merchant's answer (default 3000 ms, §14). */
+  timeoutMs?: number;
   /** Hosts notifies may reach (`host`, `host:port`, `*.domain`); empty: any. */
   allowHosts?: readonly string[];
 }
@@ -52,7 +54,7 @@ export class Notifier {
     this.store = options.store;
     this.clock = options.clock;
     if (options.transport) this.transport = options.transport;
-    else this.transport = this.ownTransport = createHttpTransport(undefined, options.allowHosts);
+    else this.transport = this.ownTransport = createHttpTransport(options.timeoutMs, options.allowHosts);
     this.reschedule();
   }
 

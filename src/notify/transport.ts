@@ -49,7 +49,7 @@ export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS, allow?: reado
       const response = await readLimited(res.body);
       return { status: res.statusCode, response, ms: ms(), ...(res.statusCode === 200 ? {} : { error: 'status' as const, detail: `HTTP ${res.statusCode}` }) };
     } catch (err) {
-      return { ms: ms(), ...classify(err, signal.aborted) };
+      return { ms: ms(), ...classify(err, signal.aborted, timeoutMs) };
     }
   };
   return Object.assign(transport, { close: async () => void (await agent?.close()) });
@@ -83,11 +83,11 @@ async function readLimited(body: AsyncIterable<Buffer> & { destroy?: () => void 
   return Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_LIMIT);
 }
 
-function classify(err: unknown, timedOut: boolean): { error: NotifyError; detail: string } {
+function classify(err: unknown, timedOut: boolean, timeoutMs: number): { error: NotifyError; detail: string } {
   const e = err as { code?: string; message?: string; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code ?? '';
   const detail = `${code ? `${code}: ` : ''}${e?.message ?? String(err)}`.slice(0, 300);
-  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { error: 'timeout', detail: `no answer within ${NOTIFY_TIMEOUT_MS / 1000} s` };
+  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { error: 'timeout', detail: `no answer within ${timeoutMs / 1000} s` };
   if (code === 'ECONNREFUSED') return { error: 'refused', detail };
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { error: 'reset', detail };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { error: 'dns', detail };

@@ -1,21 +1,22 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/index.js';
-import { startReceiver, type Receiver } from '../receiver.js';
+import type { Sandbox } from '../../src/index.js';
+import type { Receiver } from '../receiver.js';
+import { openBrowserSite, type BrowserSite } from '../support/browser-site.js';
 import { MCHID, call, tradeNo } from '../support.js';
-import { launchBrowser, scanQr } from './browser.js';
-import { startMerchant, type MerchantSite } from './merchant.js';
+import { scanQr } from './browser.js';
+import type { MerchantSite } from './merchant.js';
 
-let browser: Browser;
+let site: BrowserSite;
 let sandbox: Sandbox;
 let receiver: Receiver;
 let merchant: MerchantSite;
 let page: Page;
 beforeAll(async () => {
-  [browser, sandbox, receiver, merchant] = await Promise.all([launchBrowser(), startSandbox(), startReceiver(), startMerchant()]);
-  page = await browser.newPage(); // one page for the file: each test navigates afresh
+  site = await openBrowserSite();
+  ({ sandbox, receiver, merchant, page } = site);
 });
-afterAll(() => Promise.all([browser?.close(), sandbox?.close(), receiver?.close(), merchant?.close()]));
+afterAll(() => site?.close());
 
 const native = async () => (await call(sandbox.url, 'native', { mchid: MCHID, total_fee: 1999, out_trade_no: tradeNo(), body: '扫码商品', notify_url: receiver.url })).body;
 

@@ -72,7 +72,8 @@ describe('merchant values on the pages never run as HTML or script', () => {
       <script>WeixinJSBridge.invoke('getBrandWCPayRequest', ${JSON.stringify(answer.body.jsapi as Params)}, function () {});</script>`);
     await page.goto(`${merchant.url}/xss`);
     await expect(page.getByTestId('payjs-sandbox-body').textContent()).resolves.toBe(BODY);
-    await page.waitForTimeout(100); // the sheet's image, had it been one, fails to load in this time
+    // Had the body become an image, its onerror would have run once it is complete (failed).
+    await page.waitForFunction(() => [...document.images].every((img) => img.complete));
     expect(await xss()).toBeUndefined();
   });
 

@@ -1,17 +1,18 @@
 import { CONTROL_ACTIONS } from '../../core/order.js';
 import { NEXT } from '../../core/transitions.js';
-import { VOCABULARY } from '../../core/scenarios.js';
-import { anything, arr, bool, epochMs, exact, int, mapOf, nullable, num, oneOf, ref, str, type Schema } from './schema.js';
+import { Match, MerchantInput, RuleInput, SeedInput, SeedOrder, TOKENS } from '../../app/inputs.js';
+import { anything, arr, bool, epochMs, exact, int, mapOf, nullable, num, ref, str, type Schema } from './schema.js';
+import { ORDER_CREATING } from '../../core/endpoints.js';
 
 /**
- * The records of the control API as component schemas: what `/__sandbox/*` answers and takes.
+ * The records of the control API as component schemas: what `/__sandbox/*` answers and takes;
+ * what it takes is app/inputs.ts, the schemas its input is checked against.
  * They are exact (no undocumented field passes), so test/openapi-control.test.ts fails when a
  * record gains a field this description does not name.
  */
 
-const CHANNELS = ['native', 'micropay', 'jsapi', 'cashier', 'mweb', 'facepay', 'miniprogram'];
+const CHANNELS = [...ORDER_CREATING];
 const STATUSES = Object.keys(NEXT);
-const TOKENS = `Scenario tokens (${Object.keys(VOCABULARY).join(', ')}), with their argument as \`name:arg\`.`;
 
 const orderId = str('payjs_order_id: 25 digits, Beijing creation time + 00 + 9 digits', { pattern: '^[0-9]{25}$' });
 
@@ -74,14 +75,6 @@ const NotifyJob = exact({
   attempts: arr(ref('NotifyAttempt')),
 }, "The notify of one paid order: its body, where it is on the ladder, what was tried.");
 
-const Match = exact({
-  'mchid?': str(),
-  'out_trade_no?': str('a pattern with * and ?'),
-  'total_fee?': int(),
-  'endpoint?': str('a PAYJS endpoint (native, check, refund, …) or `notify`; absent: the create calls'),
-  'notify_url?': str(),
-}, 'What a rule matches.');
-
 const Rule = exact({
   id: str(undefined, { pattern: '^s[0-9]+$' }),
   match: ref('Match'),
@@ -89,19 +82,6 @@ const Rule = exact({
   remaining: nullable(int(undefined, { minimum: 1 })),
   used: int('how many times it matched', { minimum: 0 }),
 }, 'A scenario rule in force.');
-
-const tokens = oneOf(str('comma-separated, e.g. "pay=auto,notify=late:30"'), arr(str()));
-const RuleInput = {
-  type: 'object',
-  description: `A scenario rule to add. ${TOKENS} Give \`tokens\` (with \`once\` or \`times\`) or \`sequence\`.`,
-  properties: {
-    match: ref('Match'),
-    tokens,
-    once: bool('used by the first matching event only'),
-    times: int('used by this many matching events', { minimum: 1 }),
-    sequence: arr(tokens, 'one step per matching event, then the rule is spent'),
-  },
-};
 
 const SignDiagnosis = exact({
   canonical: str('the string the sandbox signed, key masked'),
@@ -136,22 +116,9 @@ const Clock = exact({
   pending: int('tasks waiting on the clock (notify retries, expiries, delayed payments)', { minimum: 0 }),
 });
 
-const merchantProfile = { 'name?': str(), 'phone?': str(), 'jsapi_path?': str(), 'doudou?': int() };
-const MerchantInput = exact({ mchid: str('1-16 letters or digits', { pattern: '^[0-9A-Za-z_-]{1,16}$' }), key: str('the 通信密钥: no spaces, no &'), ...merchantProfile }, 'A merchant to add, with what /api/info reports.');
 const PublicMerchant = exact({ mchid: str(), 'name?': str() }, 'A merchant as the control API shows it: never its key.');
 
-const SeedOrder = exact({
-  'mchid?': str('default: the first merchant'),
-  'channel?': str(undefined, { enum: CHANNELS.filter((c) => c !== 'miniprogram') }),
-  out_trade_no: str(),
-  total_fee: int(undefined, { minimum: 1 }),
-  'body?': str(),
-  'attach?': str(),
-  'notify_url?': str(),
-  'openid?': str('required for jsapi and facepay'),
-  'status?': str('where to bring it after creating it', { enum: STATUSES }),
-});
-const Seed = exact({ 'merchants?': arr(ref('MerchantInput')), 'orders?': arr(ref('SeedOrder')) }, 'Merchants and orders to start from (fixtures/seed.json has the shape).');
+const Seed = SeedInput;
 
 const Snapshot = exact({
   version: { const: 1 },

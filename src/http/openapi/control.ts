@@ -1,6 +1,7 @@
 import { CONTROL_ACTIONS } from '../../core/order.js';
 import { requestSchema } from './payjs.js';
 import { ACTION_TEXT } from './components.js';
+import { AdvanceInput, MiniprogramPayInput } from '../../app/inputs.js';
 import { arr, exact, int, json, oneOf, ref, refusal, str, type Schema } from './schema.js';
 
 /**
@@ -131,7 +132,7 @@ export function controlPaths(): Record<string, unknown> {
       post: op('advanceClock', {
         tag: 'clock',
         summary: 'Moves the clock forward; answers once everything that fell due (notify retries, expiries, delayed payments) has run',
-        requestBody: body(exact({ seconds: { type: 'number', minimum: 0 } }), 'how far'),
+        requestBody: body(AdvanceInput, 'how far'),
         responses: { 200: json(ref('Clock'), 'the clock after'), 400: badInput },
       }),
     },
@@ -222,14 +223,13 @@ export function controlPaths(): Record<string, unknown> {
 /** The simulated PAYJS mini-program (payjs-api.md §12). */
 function miniprogramPaths(): Record<string, unknown> {
   const html = (description: string) => ({ description, content: { 'text/html': { schema: str() } } });
+  // The checked input, with the fields extraData must carry (the gateway checks those).
   const payRequest = {
-    type: 'object',
+    ...MiniprogramPayInput,
     required: ['extraData'],
     properties: {
+      ...(MiniprogramPayInput.properties as Record<string, Schema>),
       extraData: { ...requestSchema('miniprogram'), description: 'the signed object the merchant mini-program passes to wx.navigateToMiniProgram' },
-      action: str("the payer's choice (default pay)", { enum: ['pay', 'fail', 'cancel'] }),
-      path: str('the merchant page open on the return'),
-      query: { type: 'object', additionalProperties: str() },
     },
   };
   return {

@@ -23,7 +23,7 @@ async function answer(ctx: Context, response: ApiResponse): Promise<void> {
   }
 }
 
-/** The PAYJS surface, at the paths of https://payjs.cn/api/* (payjs-api.md §1), GET or POST:
+/** The PAYJS surface, at the paths of https://payjs.cn/api/* (docs/protocol.md §1), GET or POST:
  * each route reads the request, hands it to the API pipeline, and sends its answer. */
 export function apiRoutes(apiCall: ApiCall, fallbackUrl: () => string): Router {
   const router = new Router({ prefix: '/api' });

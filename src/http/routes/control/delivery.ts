@@ -4,6 +4,10 @@ import type { RuleInput } from '../../../core/scenarios.js';
 import type { NotifyEvent } from '../../../notify/notifier.js';
 import type { AppOptions } from '../../app-options.js';
 import { jsonBody, queryText } from './input.js';
+import { AdvanceInput } from '../../../app/inputs.js';
+import { validator } from '../../../app/validate.js';
+
+const readAdvance = validator<{ seconds: number }>(AdvanceInput);
 
 /** Notifications, the clock and scenario rules: what shapes delivery over time. */
 export function deliveryRoutes({ gateway, notifier, scenarios, clock }: AppOptions): Router {
@@ -48,10 +52,7 @@ export function deliveryRoutes({ gateway, notifier, scenarios, clock }: AppOptio
 
   // Moves the sandbox clock and answers once what fell due has run.
   router.post('/clock/advance', async (ctx) => {
-    const seconds = jsonBody(ctx).seconds;
-    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-      throw new Refusal('INVALID_PARAM', ['seconds', 'send JSON {"seconds": N} with N ≥ 0']);
-    }
+    const { seconds } = readAdvance(jsonBody(ctx));
     try {
       await clock.advance(seconds);
     } catch (err) {
