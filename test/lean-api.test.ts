@@ -71,6 +71,8 @@ describe('the lean path answers as koa does', () => {
     ['facepay', () => post('facepay', form({ ...order, openid: 'o7LFAwLeanPayer0000000000000', face_code: 'f' }))],
     ['a create by GET', () => get('native', { ...order, out_trade_no: 'LEAN-GET' })],
     ['a create with the query and the body both', () => ({ ...post('native', form(order)), path: '/api/native?attach=from-query' })],
+    ['a query after two question marks, a lone surrogate, a repeated name', () => ({ ...get('bank', { mchid: MCHID, bank: 'CMB_DEBIT' }), path: `/api/bank??${form({ mchid: MCHID, bank: 'CMB_DEBIT' }).toString()}&x=%ED%A0%80&y=1&y=2` })],
+    ['a # in the path', () => ({ ...post('native', form(order)), path: '/api/native#frag' })],
     ['a check without mchid', () => post('check', form({ payjs_order_id: created()[0] }))],
     ['a check by GET with mchid', () => get('check', { payjs_order_id: created()[0], mchid: MCHID })],
     ['a check signed with another merchant\'s key', () => post('check', form({ payjs_order_id: created()[0] }, OTHER.key))],

@@ -1,5 +1,4 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { parse as parseQuery } from 'node:querystring';
 import { SCENARIO_HEADER, type ApiCall, type ApiResponse } from '../app/api-call.js';
 import { API_ENDPOINTS, ENDPOINTS, type ApiEndpoint } from '../core/endpoints.js';
 import { isPlainForm, parseForm, readText } from './form-body.js';
@@ -8,6 +7,18 @@ import { collectParams } from './params.js';
 /** The endpoints the lean path serves: those answering JSON. The browser ones (cashier, openid)
  * answer redirects, which koa words for the browser. */
 const LEAN = new Set<string>(API_ENDPOINTS.filter((e: ApiEndpoint) => ENDPOINTS[e].kind !== 'redirect' && !('redirectsTo' in ENDPOINTS[e])).map((e) => `/api/${e}`));
+
+/** A query string as koa 3 reads it (koa/lib/search-params.js): URLSearchParams, a repeated name
+ * as a list, every name an own property. */
+function koaQuery(str: string): Record<string, string | string[]> {
+  const searchParams = new URLSearchParams(str);
+  const obj: Record<string, string | string[]> = {};
+  for (const key of searchParams.keys()) {
+    const values = searchParams.getAll(key);
+    Object.defineProperty(obj, key, { value: values.length <= 1 ? values[0] : values, writable: true, enumerable: true, configurable: true });
+  }
+  return obj;
+}
 
 /** What koa answers a bug of the sandbox with (http/errors.ts); the lean path answers alike. */
 const INTERNAL = JSON.stringify({ error: 'INTERNAL', message: 'the sandbox failed; this is a bug of the sandbox, please report it with the request' });
@@ -38,8 +49,9 @@ export function leanApi(apiCall: ApiCall, koa: RequestListener, log: (line: stri
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    if (!isLean(req, path)) return koa(req, res);
-    const query = q === -1 ? {} : parseQuery(url.slice(q + 1));
+    // parseurl (koa's) reads a URL with a space, a tab or a # its other way: koa's to read.
+    if (!isLean(req, path) || /[\s#\u00a0\ufeff]/.test(url)) return koa(req, res);
+    const query = q === -1 ? {} : koaQuery(url.slice(q + 1));
     // koa reads a body unless it says it has none (Content-Length: 0).
     const hasBody = req.headers['content-length'] !== '0' || req.headers['transfer-encoding'] !== undefined;
     const read = async () => collectParams(query, req.method === 'POST' && hasBody ? parseForm(await readText(req)) : {}, 'form');

@@ -72,7 +72,7 @@ export async function readParams(ctx: Context): Promise<{ params: Params; via: T
   return collectParams(ctx.query, body, via);
 }
 
-/** The parameters of a call from its query (as node:querystring reads it, like koa's ctx.query)
+/** The parameters of a call from its query (as koa's ctx.query reads it)
  * and its body as read: every transport of the PAYJS surface ends here. */
 export function collectParams(query: Record<string, unknown>, body: unknown, via: Transport): { params: Params; via: Transport } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
