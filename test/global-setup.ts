@@ -1,25 +1,25 @@
-/** Builds dist/ before any test runs, once, whenever a source is newer than the build: the tests
- * that start the CLI binary or import the package by name then never meet stale code. */
+/** Builds dist/ before any test runs, once, whenever a source is newer than the build or the build
+ * holds the output of a source that is gone: the tests that start the CLI binary, import the
+ * package by name or pack it then never meet stale code. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BUILT = join(ROOT, 'dist', 'index.js');
+const SRC = join(ROOT, 'src');
+const DIST = join(ROOT, 'dist');
 
-/** The newest modification time under a directory, in ms. */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return latest;
-}
+const files = (dir: string) =>
+  existsSync(dir) ? readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : [];
 
 export default function buildDist(): void {
-  const sources = Math.max(newest(join(ROOT, 'src')), statSync(join(ROOT, 'tsconfig.json')).mtimeMs);
-  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= sources) return;
+  const sources = Math.max(...files(SRC).map((f) => statSync(f).mtimeMs), statSync(join(ROOT, 'tsconfig.json')).mtimeMs);
+  const built = files(DIST).filter((f) => f.endsWith('.js'));
+  const stale = built.length === 0 || Math.min(...built.map((f) => statSync(f).mtimeMs)) < sources;
+  const orphaned = built.some((f) => !existsSync(join(SRC, relative(DIST, f)).replace(/\.js$/, '.ts')));
+  if (!stale && !orphaned) return;
+  rmSync(DIST, { recursive: true, force: true });
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
   // As `npm run build` does: the CLI binary is the bundle (scripts/bundle-cli.mjs).
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-cli.mjs')], { cwd: ROOT, stdio: 'inherit' });

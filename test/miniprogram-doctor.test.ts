@@ -44,7 +44,9 @@ describe('payjs-sandbox doctor', () => {
       expect.stringMatching(/^app\.json:5: navigateToMiniProgramAppIdList does not list wx959c8c1fb2d877b5/),
       expect.stringMatching(/^app\.js:3: App onShow reads the PAYJS result without checking options\.scene === 1038/),
       expect.stringMatching(/^app\.js:3: App onShow reads the PAYJS result without checking options\.referrerInfo\.appId === 'wx959c8c1fb2d877b5'/),
-      expect.stringMatching(/^3 problems in /),
+      // That App.onShow no longer hands the result to the page: the page's onShow now races it.
+      expect.stringMatching(/^pages\/pay\/pay\.js:\d+: page onShow reads globalData\.payjsResult, which App\.onShow sets/),
+      expect.stringMatching(/^4 problems in /),
     ]);
   });
 
@@ -70,6 +72,16 @@ describe('payjs-sandbox doctor', () => {
       handlers: 2,
       findings: [{ file: 'pages/pay/pay.js', line: 6, message: expect.stringContaining('wx.onAppShow handler reads the PAYJS result without checking options.referrerInfo.appId') }],
     });
+  });
+
+  it('flags a page onShow that reads what App.onShow sets, with no wait or retry (the onShow race)', () => {
+    const app = ['App({', '  globalData: {},', '  onShow(options) {', "    if (options.scene === 1038 && options.referrerInfo.appId === 'wx959c8c1fb2d877b5') this.globalData.payjsResult = options.referrerInfo.extraData;", '  },', '});', ''].join('\n');
+    const page = ['Page({', '  data: {},', '  onShow() {', '    const r = getApp().globalData.payjsResult;', '    if (r) this.setData({ r });', '  },', '});', ''].join('\n');
+    expect(doctor(brokenCopy({ 'app.js': app, 'pages/pay/pay.js': page })).findings).toEqual([
+      { file: 'pages/pay/pay.js', line: 3, message: expect.stringMatching(/^page onShow reads globalData\.payjsResult, which App\.onShow sets: .*eachShowOrder/) },
+    ]);
+    const retried = page.replace('const r = getApp().globalData.payjsResult;', 'setTimeout(() => this.setData({ r: getApp().globalData.payjsResult }), 50); const r = 0;');
+    expect(doctor(brokenCopy({ 'app.js': app, 'pages/pay/pay.js': retried })).findings).toEqual([]);
   });
 
   it('says so when no handler reads the result at all', () => {

@@ -119,12 +119,15 @@ describe('the wx harness', () => {
   it('loads components, runs their observers, and records every setData', async () => {
     const mp = await load(FIXTURE, { hosts: { 'https://shop.example.com': merchant.url } });
     await mp.launch({ query: { total_fee: '1234' } });
+    // The page's WXML placed one <price fee="{{totalFee}}">; its observer followed the binding.
+    expect(mp.find('price').component?.data.yuan).toBe('12.34');
+    const before = mp.setDataCalls.length;
     const price = mp.createComponent('components/price/price', { fee: 1234 });
     expect(price.data.yuan).toBe('12.34');
     price.setData({ fee: 5 });
     expect(price.data.yuan).toBe('0.05');
-    expect(mp.setDataCalls[0]).toEqual({ route: 'pages/pay/pay', data: { totalFee: 1234 } });
-    expect(mp.setDataCalls.filter((c) => c.route === 'components/price/price').map((c) => c.data)).toEqual([{ fee: 1234 }, { yuan: '12.34' }, { fee: 5 }, { yuan: '0.05' }]);
+    expect(mp.setDataCalls.find((c) => c.route === 'pages/pay/pay')).toEqual({ route: 'pages/pay/pay', data: { totalFee: 1234 } });
+    expect(mp.setDataCalls.slice(before).map((c) => c.data)).toEqual([{ fee: 1234 }, { yuan: '12.34' }, { fee: 5 }, { yuan: '0.05' }]);
   });
 
   it('navigates between pages with WeChat lifecycles, relative URLs and raw query values', async () => {

@@ -64,13 +64,16 @@ export function readPayRequest(body: unknown): PayRequest {
 
 const readPayInput = validator<Partial<PayRequest>>(MiniprogramPayInput);
 
-/** Refuses extraData that is not an object, or that uses the camelCase names of old demos. */
+/** Refuses extraData that is not an object, has undefined values, or uses the camelCase names of old demos. */
 function checkExtraData(extraData: unknown): Params {
   if (extraData === undefined || extraData === null) throw new Refusal('MISSING_PARAM', ['extraData']);
   if (typeof extraData !== 'object' || Array.isArray(extraData)) {
     const why = typeof extraData === 'string' ? 'a string; pass the signed object itself, not its JSON' : `${Array.isArray(extraData) ? 'a list' : typeof extraData}; pass the signed object`;
     throw new Refusal('INVALID_PARAM', ['extraData', `must be an object, not ${why}`]);
   }
+  // JSON has no undefined: the wx harness sends an undefined value as null (see src/miniprogram/harness.ts).
+  const empty = Object.entries(extraData).filter(([, v]) => v === null || v === undefined).map(([k]) => k);
+  if (empty.length) throw new Refusal('UNDEFINED_FIELDS', [empty.join(', ')]);
   const old = Object.keys(extraData).filter((k) => Object.hasOwn(OLD_NAMES, k));
   if (old.length) throw new Refusal('CAMELCASE_FIELDS', [old.map((k) => `${k} → ${OLD_NAMES[k]}`).join(', ')]);
   return extraData as Params;

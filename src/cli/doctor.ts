@@ -147,10 +147,48 @@ export function doctor(dirArg: string): Diagnosis {
       }
     }
   }
+  findings.push(...showRace(dir, files));
   if (!readsResult && existsSync(join(dir, 'app.json'))) {
     findings.push({ file: existsSync(join(dir, 'app.js')) ? 'app.js' : 'app.json', line: 1, message: `no App onShow or wx.onAppShow handler reads options.referrerInfo: the return from PAYJS (scene ${MINIPROGRAM_RETURN_SCENE}) is never seen` });
   }
   return { findings, handlers: count };
+}
+
+// What counts as waiting for App.onShow: a timer, a promise, or a listener of its own.
+const WAITS = /\b(setTimeout|setInterval|await|then|Promise|wx\.onAppShow)\b/;
+
+/**
+ * A page onShow that reads `globalData.X` where App.onShow sets X: WeChat does not promise which
+ * onShow runs first on the return from PAYJS (payjs-api.md §12.3), so without a wait or a retry the
+ * page may read X before it is set. An App.onShow that hands the value to the page itself
+ * (getCurrentPages()) is not flagged.
+ */
+function showRace(dir: string, files: string[]): Finding[] {
+  const app = files.find((f) => relative(dir, f) === 'app.js' || relative(dir, f) === 'app.ts');
+  if (!app) return [];
+  const appSrc = withoutComments(readFileSync(app, 'utf8'));
+  const set = new Set<string>();
+  for (const h of handlers(appSrc).filter((h) => h.kind === 'App onShow')) {
+    if (/\bgetCurrentPages\b/.test(h.body)) return [];
+    for (const m of h.body.matchAll(/globalData\.(\w+)\s*=(?!=)/g)) set.add(m[1]);
+  }
+  if (set.size === 0) return [];
+  const out: Finding[] = [];
+  for (const path of files) {
+    const src = withoutComments(readFileSync(path, 'utf8'));
+    if (path === app || !/\bPage\s*\(/.test(src)) continue;
+    for (const m of src.matchAll(/\bonShow\s*(?:\(|:\s*(?:async\s+)?(?:function\b|\())/g)) {
+      const body = bodyAfter(src, m.index);
+      const read = [...body.matchAll(/globalData\.(\w+)/g)].map((r) => r[1]).find((f) => set.has(f));
+      if (!read || WAITS.test(body)) continue;
+      out.push({
+        file: relative(dir, path).split(sep).join('/'),
+        line: lineAt(src, m.index),
+        message: `page onShow reads globalData.${read}, which App.onShow sets: WeChat does not promise which onShow runs first on the return from PAYJS, so the page may read it before it is set; wait for it (App.onShow calling the page, a retry, or wx.onAppShow in the page), and test both orders with eachShowOrder from payjs-sandbox/testing`,
+      });
+    }
+  }
+  return out;
 }
 
 /** `payjs-sandbox doctor <dir>`: prints the findings; 0 when clean, 1 with problems, 2 on usage. */

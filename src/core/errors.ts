@@ -26,6 +26,7 @@ const MESSAGES = {
   UNKNOWN_SCENARIO: (token: string, known: string) => `未知的沙箱场景：${token} (the sandbox knows ${known})`,
   STORAGE_FAILED: (why: string) => `存储失败 (the sandbox could not record the change: ${why})`,
   PAYSIGN_ERROR: () => '支付验证签名失败 (the jsapi paySign does not verify with the merchant key: pass the jsapi object of /api/jsapi unchanged)',
+  UNDEFINED_FIELDS: (keys: string) => `参数为空：${keys} (undefined or null in the extraData the app jumped with: the docs' fragment reads response['${keys.split(', ')[0]}'], but wx.request puts the back end's answer in response.data, so read response.data.${keys.split(', ')[0]})`,
   CAMELCASE_FIELDS: (found: string) => `参数错误：${found} (use snake_case field names: mchid, total_fee, out_trade_no, body, attach, notify_url, nonce, sign; the camelCase names come from old demos, payjs-api.md §12)`,
 } as const;
 

@@ -13,6 +13,7 @@ const CONTROL_STATUS: Record<ErrorCode, number> = {
   BAD_BODY: 400, BODY_TOO_LARGE: 413, NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, UNKNOWN_SCENARIO: 400, STORAGE_FAILED: 500,
   PAYSIGN_ERROR: 400,
   CAMELCASE_FIELDS: 400,
+  UNDEFINED_FIELDS: 400,
 };
 
 /** Turns what koa or its body parser throws into a Refusal, or null for a bug of ours. */

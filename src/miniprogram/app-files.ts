@@ -14,6 +14,11 @@ export interface MiniProgramOptions {
   sandbox: { url: string; controlToken?: string };
   /** Default 'app-first': App.onShow (and wx.onAppShow listeners), then the page's onShow. */
   showOrder?: ShowOrder;
+  /** Play WeChat's rule that `wx.navigateToMiniProgram` works only inside a user's tap (default
+   * false): a jump from a component's `attached`, a request callback or a timer then fails with
+   * "can only be invoked by user TAP gesture.", and only a tapped `<navigator target="miniProgram">`
+   * or a handler run by `find(…).tap()` / `tap(method)` may jump. */
+  userTapRequired?: boolean;
   /** URL prefixes `wx.request` rewrites: `{ 'https://shop.example.com': merchant.url }`. */
   hosts?: Record<string, string>;
   /** What the user taps in every `wx.showModal` (default 'confirm'), or a function of its options. */

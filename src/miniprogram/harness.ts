@@ -11,6 +11,12 @@ import { SYSTEM_INFO, jsFiles, readAppJson, type LaunchOptions, type MiniProgram
 export type { LaunchOptions, MiniProgramOptions, SetDataCall, ShowOrder } from './app-files.js';
 import type { PayAnswer, PayerChoice } from '../app/payjs-miniprogram.js';
 import { createWx, type Jump, type RequestRecord, type UiCall, type WxHost } from './wx.js';
+import type { Element } from 'domhandler';
+import { ElementHandle, markup, select, visibleText, type HandleHost } from './element-handle.js';
+import { builtinOptions, dispatch, nodeInfo, type Invoke } from './events.js';
+import { followNavigator, navigatorOf } from './navigator-tag.js';
+import { PageView } from './view.js';
+import { ViewFiles } from './view-files.js';
 
 /**
  * A merchant mini-program running in Node against the sandbox: its app.js, pages and components in
@@ -26,6 +32,9 @@ export class MiniProgram {
   readonly requests: RequestRecord[] = [];
   /** Events components sent with triggerEvent. */
   readonly events: { component: string; name: string; detail: unknown }[] = [];
+  /** What the harness noticed that WeChat would only log, or that PAYJS will refuse: a handler
+   * method that does not exist, an extraData with undefined values. */
+  readonly warnings: string[] = [];
   /** What the mini-program logged. */
   readonly logs: { level: string; args: unknown[] }[] = [];
   /** Errors the mini-program threw that `settle()` has not reported yet. */
@@ -54,6 +63,11 @@ export class MiniProgram {
   private launchOptions: Record<string, unknown> | undefined;
   private enterOptions: Record<string, unknown> | undefined;
   private launched = false;
+  private readonly files: ViewFiles;
+  private readonly views = new Map<Instance, PageView>();
+  private readonly handles: HandleHost;
+  /** A user's tap is being handled (synchronously): WeChat lets it jump to another mini-program. */
+  private tapping = 0;
 
   constructor(private readonly options: MiniProgramOptions) {
     this.dir = resolve(options.dir);
@@ -68,7 +82,26 @@ export class MiniProgram {
     this.host = this.makeHost();
     this.wx = createWx(this.host, options.wx);
     this.loader = new ModuleLoader(this.dir, this.context);
-    this.life = new Lifecycle(this.host, () => this.nav);
+    this.files = new ViewFiles(this.dir, (this.appJson.usingComponents ?? {}) as Record<string, unknown>);
+    this.life = new Lifecycle(this.host, () => this.nav, {
+      open: (page, route) => {
+        const view = new PageView(page, route, { files: this.files, instances: this.host, definition: (path) => this.componentDefinition(path), fault: (err) => this.activity.fault(err), invoke: this.invoke });
+        this.views.set(page, view);
+        view.render();
+      },
+      ready: (page) => this.views.get(page)?.ready(),
+      components: (page) => this.views.get(page)?.components() ?? [],
+      close: (page) => {
+        this.views.get(page)?.close();
+        this.views.delete(page);
+      },
+    });
+    this.handles = {
+      root: () => this.view().root,
+      route: () => String(this.currentPage().route),
+      tap: (el, detail) => this.tapElement(el, detail),
+      input: (el, value) => this.inputElement(el, value),
+    };
     this.nav = new Navigator(this.appJson, this.life);
     Object.assign(this.context, this.globals(), this.activity.timerGlobals());
     const that = this;
@@ -131,9 +164,38 @@ export class MiniProgram {
     const page = this.currentPage();
     if (typeof page[method] !== 'function') throw new Error(`the page ${String(page.route)} has no method ${method}`);
     const target = { id: '', dataset: this.clone(dataset) };
-    const result = (page[method] as Fn).call(page, { type: 'tap', timeStamp: Date.now(), target, currentTarget: target, detail: this.clone(detail) });
+    this.tapping++;
+    let result: unknown;
+    try {
+      result = (page[method] as Fn).call(page, { type: 'tap', timeStamp: Date.now(), target, currentTarget: target, detail: this.clone(detail) });
+    } finally {
+      this.tapping--;
+    }
     if (result && typeof (result as Promise<unknown>).then === 'function') this.activity.track(Promise.resolve(result)).catch(() => {});
     await this.settle();
+  }
+
+  /** The first element of the current page matching a CSS selector (tag, .class, #id,
+   * [data-x=y], descendants …), inside components too; a handle that finds it again on each use. */
+  find(selector: string): ElementHandle {
+    const handle = new ElementHandle(this.handles, selector);
+    void handle.element; // fails now, listing what the page has, when nothing matches
+    return handle;
+  }
+
+  /** Every element of the current page matching the selector. */
+  findAll(selector: string): ElementHandle[] {
+    return select(selector, this.view().root).map((_, i) => new ElementHandle(this.handles, selector, i));
+  }
+
+  /** The current page's visible text (hidden and wx:if'd-out parts left out), one text per line. */
+  text(): string {
+    return visibleText(this.view().root.children);
+  }
+
+  /** The current page's rendered tree as markup. */
+  html(): string {
+    return markup(this.view().root.children);
   }
 
   /** Creates a component of components/** on the current page (created, attached, ready). */
@@ -164,6 +226,52 @@ export class MiniProgram {
 
   // --- inside ------------------------------------------------------------------------------
 
+  private view(): PageView {
+    const view = this.views.get(this.currentPage());
+    if (!view) throw new Error(`the page ${String(this.currentPage().route)} has no view`);
+    return view;
+  }
+
+  private componentDefinition(path: string): Definition {
+    if (!this.components.has(path)) this.loader.load(path);
+    const def = this.components.get(path);
+    if (!def) throw new Error(`${path}.js did not call Component({ … })`);
+    return def;
+  }
+
+  /** Calls the handler a WXML binding names, on the page or component whose WXML wrote it. */
+  private readonly invoke: Invoke = (owner, ownerPath, method, event, info) => {
+    const fn = owner[String(method)];
+    if (typeof fn !== 'function') {
+      this.warnings.push(`${info.loc.file}:${info.loc.line}:${info.loc.col}: ${ownerPath} has no method "${String(method)}" to handle the "${String(event.type)}" event (WeChat only logs this)`);
+      return;
+    }
+    this.activity.call(owner, fn, [this.clone(event)]);
+  };
+
+  private async tapElement(el: Element, detail: Record<string, unknown>): Promise<void> {
+    const view = this.view();
+    const touch = { identifier: 0, pageX: 0, pageY: 0, clientX: 0, clientY: 0 };
+    this.tapping++;
+    try {
+      dispatch(el, 'tap', { x: 0, y: 0, ...detail }, builtinOptions('tap'), view.opened, this.invoke, { touches: [touch], changedTouches: [touch] });
+      const nav = navigatorOf(el);
+      if (nav) followNavigator(nav, this.wx, (type, d) => dispatch(nav, type, d, {}, view.opened, this.invoke));
+    } finally {
+      this.tapping--;
+    }
+    await this.settle();
+  }
+
+  private async inputElement(el: Element, value: string): Promise<void> {
+    const info = nodeInfo.get(el);
+    if (!info || !['input', 'textarea'].includes(el.name)) throw new Error(`input(): <${el.name}> is no <input> or <textarea>`);
+    const model = info.models.value;
+    if (model) info.owner.setData({ [model]: value });
+    dispatch(el, 'input', { value, cursor: value.length, keyCode: 0 }, {}, this.view().opened, this.invoke);
+    await this.settle();
+  }
+
   private async returnFromPayjs(action: PayerChoice): Promise<PayAnswer> {
     const jump = this.jump;
     if (!jump) {
@@ -176,7 +284,7 @@ export class MiniProgram {
     const res = await (this.options.fetch ?? fetch)(`${base}/__sandbox/miniprogram/pay`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { 'x-sandbox-token': token } : {}) },
-      body: JSON.stringify({ extraData: jump.extraData ?? null, action, path: page?.route, query: page?.options }),
+      body: JSON.stringify({ extraData: withNulls(jump.extraData), action, path: page?.route, query: page?.options }),
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`the sandbox at ${base} answered ${res.status} to the return from PAYJS: ${text.slice(0, 300)}`);
@@ -236,9 +344,14 @@ export class MiniProgram {
       track: (work) => this.activity.track(work),
       setDataCalled: (self, patch) => {
         this.setDataCalls.push({ route: String(self.route ?? self.is), data: patch });
+        PageView.of.get(self)?.render();
         this.activity.poke();
       },
-      event: (self, name, detail) => void this.events.push({ component: String(self.is), name, detail }),
+      event: (self, name, detail, options) => {
+        this.events.push({ component: String(self.is), name, detail });
+        PageView.of.get(self)?.trigger(self, name, detail, options);
+      },
+      gesture: () => !this.options.userTapRequired || (this.tapping > 0 && PageView.rendering === 0),
       appIdList: () => (Array.isArray(this.appJson.navigateToMiniProgramAppIdList) ? this.appJson.navigateToMiniProgramAppIdList : []),
       fetch: this.options.fetch ?? fetch,
       signal: this.abort.signal,
@@ -247,6 +360,10 @@ export class MiniProgram {
         return hit ? hit[1].replace(/\/+$/, '') + url.slice(hit[0].length) : url;
       },
       jump: (jump) => {
+        const empty = jump.extraData && typeof jump.extraData === 'object' ? Object.entries(jump.extraData).filter(([, v]) => v === undefined).map(([k]) => k) : [];
+        if (empty.length) {
+          this.warnings.push(`wx.navigateToMiniProgram: extraData.${empty.join(', extraData.')} ${empty.length === 1 ? 'is' : 'are'} undefined, and the PAYJS mini-program will refuse the jump. The docs' fragment reads response['${empty[0]}'], but wx.request puts your back end's answer in response.data: read res.data.${empty[0]}`);
+        }
         this.jump = jump;
         this.jumps.push(jump);
         // The merchant app goes to the background while the PAYJS mini-program is open.
@@ -269,6 +386,12 @@ export class MiniProgram {
     return host;
   }
 
+}
+
+/** extraData as sent to the simulated PAYJS mini-program: undefined values kept, as null (JSON drops them). */
+function withNulls(extraData: unknown): unknown {
+  if (!extraData || typeof extraData !== 'object' || Array.isArray(extraData)) return extraData ?? null;
+  return Object.fromEntries(Object.entries(extraData).map(([k, v]) => [k, v === undefined ? null : v]));
 }
 
 /** Loads a mini-program for a test: `await createMiniProgram({ dir, sandbox })`, then `mp.launch()`. */

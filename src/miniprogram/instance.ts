@@ -21,7 +21,8 @@ export interface InstanceHost {
   /** Calls mini-program code, recording (not throwing) what it throws. */
   call(self: unknown, fn: unknown, args?: unknown[]): unknown;
   setDataCalled(self: Instance, patch: Record<string, unknown>): void;
-  event(self: Instance, name: string, detail: unknown): void;
+  /** A component's triggerEvent(name, detail, options). */
+  event(self: Instance, name: string, detail: unknown, options: Record<string, unknown>): void;
 }
 
 const isFn = (v: unknown): v is Fn => typeof v === 'function';
@@ -118,7 +119,7 @@ export function componentInstance(def: Definition, is: string, properties: Recor
     }
   };
   self.setData = makeSetData(self, host, run);
-  self.triggerEvent = (name: unknown, detail: unknown) => host.event(self, String(name), detail);
+  self.triggerEvent = (name: unknown, detail: unknown, options: unknown) => host.event(self, String(name), detail, asObject(options));
   self.__lifetimes = defs.map((d) => ({ ...d, ...asObject(d.lifetimes) }));
   self.__pageLifetimes = defs.map((d) => asObject(d.pageLifetimes));
   lifetime(self, 'created', host);

@@ -34,6 +34,8 @@ export type NavigationKind = 'navigateTo' | 'redirectTo' | 'navigateBack' | 'swi
 /** What `wx` needs from the harness. */
 export interface WxHost {
   appIdList(): unknown[];
+  /** False when the harness plays WeChat's rule that a jump needs the user's tap, and none is under way. */
+  gesture(): boolean;
   /** Tracks async work so that `mp.settle()` waits for it. */
   track<T>(work: Promise<T>): Promise<T>;
   call(self: unknown, fn: unknown, args?: unknown[]): unknown;
@@ -152,11 +154,12 @@ export function createWx(host: WxHost, extra: Record<string, unknown> = {}): Rec
   const navigation = (kind: NavigationKind) => (options: unknown) => asyncApi(host, kind, options, async () => (await host.navigate(kind, opts(options)), {}));
   const api: Record<string, unknown> = {
     request: (o: unknown) => request(host, o),
-    navigateToMiniProgram: (options: unknown) =>
+    navigateToMiniProgram: (options: unknown, tapped = host.gesture()) =>
       asyncApi(host, 'navigateToMiniProgram', options, () => {
         const o = opts(options);
         const appId = String(o.appId ?? '');
         if (!host.appIdList().includes(appId)) throw new WxFail(`appId "${appId}" is not in navigateToMiniProgramAppIdList of app.json; add "${appId}" there`);
+        if (!tapped) throw new WxFail('can only be invoked by user TAP gesture.');
         if (appId !== PAYJS_MINIPROGRAM_APPID) throw new WxFail(`the harness simulates only the PAYJS mini-program ${PAYJS_MINIPROGRAM_APPID}, not ${appId}`);
         host.jump({ appId, path: typeof o.path === 'string' ? o.path : undefined, extraData: o.extraData, envVersion: typeof o.envVersion === 'string' ? o.envVersion : undefined });
         return {};

@@ -88,3 +88,23 @@ export function useSandbox(options: UseSandboxOptions | UseRemoteSandboxOptions 
   });
   return lateBound(() => sandbox) as Sandbox | SandboxClient;
 }
+
+/** Which onShow runs first on the return from PAYJS (`createMiniProgram({ showOrder })`). */
+export type ShowOrder = 'app-first' | 'page-first';
+
+type TestFn = (name: string, fn: () => unknown, timeout?: number) => void;
+
+/**
+ * Registers the test twice, once per show order: WeChat does not promise whether App.onShow or the
+ * page's onShow runs first when the app comes back from PAYJS, so code that works only in one
+ * order fails one of the two. `it` defaults to the global one (jest; vitest with globals).
+ *
+ *   eachShowOrder('pays', async (showOrder) => { const mp = await createMiniProgram({ dir, sandbox, showOrder }); … }, it);
+ */
+export function eachShowOrder(title: string, fn: (showOrder: ShowOrder) => unknown, it?: TestFn): void {
+  const test = it ?? ((globalThis as { it?: TestFn }).it as TestFn | undefined);
+  if (typeof test !== 'function') {
+    throw new Error("eachShowOrder(): no global it() here: pass your framework's, e.g. `import { it } from 'vitest'; eachShowOrder(title, fn, it)`");
+  }
+  for (const order of ['app-first', 'page-first'] as const) test(`${title} (${order})`, () => fn(order));
+}

@@ -1,19 +1,23 @@
-/** The browser of the browser tests: Debian's Chromium, driven by playwright-core (no browser
- * download). `.ci/run` installs it; locally: apt-get update && apt-get install -y chromium. */
-import { existsSync } from 'node:fs';
+/** The browser of the browser tests, driven by playwright-core (which downloads no browser):
+ * whichever Chromium-family browser finder.ts finds first — $PAYJS_SANDBOX_CHROMIUM, Playwright's
+ * own, an installed Chromium / Chrome / Edge, or on Linux x64 the Chromium `npm install` brought. */
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { chromium, type Browser, type Locator } from 'playwright-core';
+import { findBrowser, notFound, type FoundBrowser } from './finder.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** One headless Chromium; a test file launches one and opens a fresh context per test. */
+/** One headless browser; a test file launches one and opens a fresh context per test. */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`the browser tests need Chromium at ${CHROMIUM}: run apt-get update && apt-get install -y chromium`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const search = await findBrowser();
+  if (!search.found) throw notFound(search);
+  return launch(search.found);
+}
+
+/** Launches a browser the finder found, with the environment it needs. */
+export function launch(browser: FoundBrowser): Promise<Browser> {
+  return chromium.launch({ executablePath: browser.path, args: ARGS, env: { ...process.env, ...browser.env } });
 }
 
 /** What a phone camera reads from an element on the screen: its screenshot, decoded as a QR code. */

@@ -1,22 +1,19 @@
 /** The simulated PAYJS mini-program's page in real Chromium: Pay, then the onShow options and the
  * DevTools compile condition; an XSS payload in extraData never runs. */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Params, type Sandbox } from '../../src/index.js';
 import { startReceiver, type Receiver } from '../receiver.js';
 import { MCHID, signed, tradeNo } from '../support.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { launchBrowser } from './browser.js';
 
 let browser: Browser;
 let sandbox: Sandbox;
 let receiver: Receiver;
 let page: Page;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`this test needs Chromium at ${CHROMIUM}: apt-get update && apt-get install -y chromium`);
   [browser, sandbox, receiver] = await Promise.all([
-    chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] }),
+    launchBrowser(),
     startSandbox(),
     startReceiver(),
   ]);
