@@ -24,6 +24,7 @@ import { readScenarioFile } from './app/scenario-files.js';
 import type { ScenarioFile } from './app/scenario-inputs.js';
 import type { NotifyJob } from './core/notify.js';
 import { Interception, type InterceptionInfo, type InterceptionOptions } from './proxy/interception.js';
+import { leanApi } from './http/lean-api.js';
 
 /** Besides these, the interception of payjs.cn: `proxyPort`, `httpsPort`, `interceptHosts`, `caDir`, … (src/proxy/interception.ts). */
 export interface SandboxOptions extends InterceptionOptions {
@@ -76,6 +77,9 @@ export interface SandboxOptions extends InterceptionOptions {
   /** fsync each group commit of the journal before answering: acknowledged changes then also
    * survive a power loss or kernel crash (default false: they survive kill -9). */
   fsync?: boolean;
+  /** Serve plain form POSTs and query GETs of the PAYJS API without koa, through the same API
+   * pipeline (default true; false sends every request through koa, as the tests do to compare). */
+  leanApi?: boolean;
   /** The request log and warnings; silent by default. */
   log?: (line: string) => void;
 }
@@ -171,7 +175,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const scenarios = new ScenarioBook(store);
   const notifier = new Notifier({ store, clock, merchants, scenarios, transport: options.notifyTransport, timeoutMs: options.notifyTimeoutMs, allowHosts: options.notifyAllow });
   const events = new EventHub();
-  notifier.onAttempt((attempt) => events.emit({ type: 'notify', attempt }));
+  notifier.onAttempt((attempt) => events.size > 0 && events.emit({ type: 'notify', attempt }));
   const gateway = new Gateway({
     store,
     merchants,
@@ -184,11 +188,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     magicAmounts: options.magicAmounts,
     openidPage: options.openidPage,
     onSignError: (endpoint, debug) => log(`sign mismatch on /api/${endpoint}: ${debug}`),
-    onOrder: (order) => events.emit({ type: 'order', order }),
+    onOrder: (order) => events.size > 0 && events.emit({ type: 'order', order }),
   });
   let url = '';
   const callLog = new CallLog(options.callLogLimit ?? options.journalLimit);
-  callLog.onCall((call) => events.emit({ type: 'call', call }));
+  callLog.onCall((call) => events.size > 0 && events.emit({ type: 'call', call }));
   const admin = new Admin({ store, gateway, notifier, scenarios, callLog, events, clock });
   const host = options.host ?? '127.0.0.1';
   const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
@@ -198,7 +202,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const interceptionView = { caPem: () => interception.ca.certPem, info: (u: string) => interception.info(u) };
   const apiCall = createApiCall({ gateway, callLog, clock, url: () => url });
   const app = createApp({ gateway, apiCall, notifier, scenarios, clock, callLog, admin, events, conformance, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
-  const handler = app.callback();
+  const handler = options.leanApi === false ? app.callback() : leanApi(apiCall, app.callback(), log);
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, handler);
   const shutdown = async () => {
@@ -251,7 +255,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     order: (id) => gateway.order(id),
     orders: (filter) => gateway.orders(filter),
     notifications: (id) => notifier.attempts(id),
-    waitForNotify: (match, opts) => notifier.waitFor(toPredicate(match), opts?.timeout ?? 5000),
+    waitForNotify: (match, opts) => notifier.waitFor(toPredicate(match), opts?.timeout ?? 5000, typeof match === 'object' ? match.payjs_order_id : undefined),
     use: (rule) => scenarios.add(rule),
     useOn: async (id, tokens) => {
       const order = await gateway.useScenario(id, tokens);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
-import { MCHID, call, tempDb, tradeNo, verifies } from './support.js';
+import { MCHID, call, tempDb, tradeNo, verifies, PATH } from './support.js';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox({ db: tempDb() });
+  sandbox = await startSandbox({ ...PATH, db: tempDb() });
 });
 afterAll(() => sandbox.close());
 
@@ -104,7 +104,7 @@ describe('creating orders', () => {
   });
 
   it('refuses a duplicate out_trade_no with --unique-out-trade-no', async () => {
-    const strict = await startSandbox({ uniqueOutTradeNo: true });
+    const strict = await startSandbox({ ...PATH, uniqueOutTradeNo: true });
     try {
       const out_trade_no = tradeNo();
       expect((await call(strict.url, 'native', { ...base, out_trade_no })).body.return_code).toBe(1);
@@ -118,7 +118,7 @@ describe('creating orders', () => {
 
   it('closes an unpaid order at its time_expire', async () => {
     const clock = new SandboxClock({ start: Date.UTC(2024, 0, 1, 4, 0, 0), frozen: true }); // 12:00 Beijing
-    const timed = await startSandbox({ clock });
+    const timed = await startSandbox({ ...PATH, clock });
     try {
       const a = await call(timed.url, 'native', { ...base, out_trade_no: tradeNo(), time_expire: '20240101121000' });
       const id = a.body.payjs_order_id as string;
@@ -134,7 +134,7 @@ describe('creating orders', () => {
 
   it('closes an unpaid native order after two hours', async () => {
     const clock = new SandboxClock({ start: Date.UTC(2024, 0, 1), frozen: true });
-    const timed = await startSandbox({ clock });
+    const timed = await startSandbox({ ...PATH, clock });
     try {
       const id = (await call(timed.url, 'native', { ...base, out_trade_no: tradeNo() })).body.payjs_order_id as string;
       await clock.advance(2 * 3600 - 0.001);
@@ -149,6 +149,6 @@ describe('creating orders', () => {
 
 describe('merchants given at start', () => {
   it('refuses a merchant whose mchid is longer than PAYJS allows', async () => {
-    await expect(startSandbox({ merchants: ['12345678901234567890:LongKey'] })).rejects.toThrow(/1-16/);
+    await expect(startSandbox({ ...PATH, merchants: ['12345678901234567890:LongKey'] })).rejects.toThrow(/1-16/);
   });
 });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/index.js';
-import { MCHID, call, send, verifies } from './support.js';
+import { MCHID, call, send, verifies, PATH } from './support.js';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ ...PATH });
 });
 afterAll(() => sandbox.close());
 

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
-import { KEY, MCHID, call, nativeOrder, tempDb, tradeNo, verifies } from './support.js';
+import { KEY, MCHID, call, nativeOrder, tempDb, tradeNo, verifies, PATH } from './support.js';
 
 const OTHER = { mchid: '2000000001', key: 'OtherMerchantKey01' };
 const clock = new SandboxClock({ start: Date.UTC(2024, 0, 1, 4, 0, 0), frozen: true });
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox({ db: tempDb(), merchants: [`${OTHER.mchid}:${OTHER.key}`], clock });
+  sandbox = await startSandbox({ ...PATH, db: tempDb(), merchants: [`${OTHER.mchid}:${OTHER.key}`], clock });
 });
 afterAll(() => sandbox.close());
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/index.js';
-import { MCHID, call, send, signed, tempDb, tradeNo } from './support.js';
+import { MCHID, call, send, signed, tempDb, tradeNo, PATH } from './support.js';
 
 let sandbox: Sandbox;
 let before = 0;
 beforeAll(async () => {
-  sandbox = await startSandbox({ db: tempDb() });
+  sandbox = await startSandbox({ ...PATH, db: tempDb() });
 });
 afterAll(() => sandbox.close());
 beforeEach(() => {

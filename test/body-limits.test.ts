@@ -2,10 +2,11 @@
  * naming that limit, and one that does not parse is refused saying so, never a crash. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/index.js';
+import { PATH } from './support.js';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ ...PATH });
 });
 afterAll(() => sandbox?.close());
 

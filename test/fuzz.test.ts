@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock, sign, startSandbox, verify, type Params, type Sandbox } from '../src/index.js';
 import { API, deepJson, hostileRequest, judge, sendRaw, type RawAnswer, type RawRequest, type Verdict } from './reliability/hostile.mjs';
 import { startReceiver, type Receiver } from './receiver.js';
-import { KEY, MCHID, call, tempDb, tradeNo } from './support.js';
+import { KEY, MCHID, call, tempDb, tradeNo, PATH } from './support.js';
 
 const OTHER = { mchid: '2000000001', key: 'OtherKey0001' };
 const merchants = [{ mchid: MCHID, key: KEY }, OTHER];
@@ -22,6 +22,7 @@ beforeAll(async () => {
   process.on('unhandledRejection', onRejection);
   receiver = await startReceiver();
   sandbox = await startSandbox({
+    ...PATH,
     clock: new SandboxClock({ start: Date.UTC(2024, 0, 1, 4), frozen: true }),
     db: tempDb(),
     merchants: [`${OTHER.mchid}:${OTHER.key}`],
@@ -68,6 +69,8 @@ describe('hostile requests', () => {
     const reached = new Set<string>();
     await fc.assert(
       fc.asyncProperty(hostileRequest(fc, ctx), async (req: RawRequest) => {
+        // Notifies of earlier calls still in flight would change the store under this call.
+        await sandbox.clock.settle();
         const before = fingerprint();
         const res: RawAnswer = await sendRaw(sandbox.url, req, { timeoutMs: 15_000 });
         const verdict: Verdict = judge(req, res, judged);
@@ -110,7 +113,7 @@ describe('bugs the fuzz found', () => {
     return { status: res.status, text: await res.text() };
   };
   const fresh = async () => {
-    own = await startSandbox({ clock: new SandboxClock({ start: Date.UTC(2024, 0, 1, 4), frozen: true }), db: tempDb() });
+    own = await startSandbox({ ...PATH, clock: new SandboxClock({ start: Date.UTC(2024, 0, 1, 4), frozen: true }), db: tempDb() });
     const a = await call(own.url, 'native', { mchid: MCHID, total_fee: 1, out_trade_no: tradeNo() });
     return a.body.payjs_order_id as string;
   };

@@ -21,4 +21,6 @@ export default function buildDist(): void {
   if (!stale && !orphaned) return;
   rmSync(DIST, { recursive: true, force: true });
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  // As `npm run build` does: the CLI binary is the bundle (scripts/bundle-cli.mjs).
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-cli.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }

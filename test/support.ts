@@ -3,6 +3,11 @@
 import { DEFAULT_MERCHANT, sign, type Params } from '../src/index.js';
 
 export const MCHID = DEFAULT_MERCHANT.mchid;
+
+/** Which path serves the PAYJS API in the suites that spread it into their sandboxes: the lean
+ * one (the default), or koa alone under PAYJS_TEST_API_PATH=koa (the `koa-path` project of
+ * vitest.config.ts runs the API suites so, beside the default run). */
+export const PATH = { leanApi: process.env.PAYJS_TEST_API_PATH !== 'koa' };
 export const KEY = DEFAULT_MERCHANT.key;
 
 export type Transport = 'form' | 'json' | 'multipart' | 'query' | 'get';

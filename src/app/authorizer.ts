@@ -43,7 +43,7 @@ export class Authorizer {
 
   /** check/close/reverse/refund: `mchid` is optional; when given it must own the order. */
   async orderCall(endpoint: Endpoint, params: Params, now: number, load: (id: string) => Promise<Order | undefined>): Promise<{ order: Order; merchant: Merchant }> {
-    const { merchants, lenientSign } = this.options;
+    const { merchants } = this.options;
     const fields = readFields(params);
     requirePresent(ENDPOINTS[endpoint].fields, fields);
     const id = fields.payjs_order_id;
@@ -51,12 +51,14 @@ export class Authorizer {
     const order = await load(id);
     if (!order || (named && named.mchid !== order.mchid)) throw new Refusal('ORDER_NOT_FOUND', [id.slice(0, 40), ' for this merchant']);
     const merchant = merchants.require(order.mchid);
+    // One verification per call: the other merchants' keys are tried only when it fails.
+    const valid = this.verifies(params, merchant);
     // Signed with another merchant's key and no mchid: to that merchant the order does not exist.
-    if (!named && !verify(params, merchant.key, { lenient: lenientSign }) && merchants.list().some((m) => m !== merchant && verify(params, m.key))) {
+    if (!named && !valid && merchants.list().some((m) => m !== merchant && verify(params, m.key))) {
       throw new Refusal('ORDER_NOT_FOUND', [id.slice(0, 40), ' for this merchant']);
     }
     // Without mchid the caller has not shown whose key it holds: the expected sign stays hidden.
-    this.verifySign(endpoint, params, merchant, named !== undefined);
+    this.verifySign(endpoint, params, merchant, named !== undefined, valid);
     checkFormats(ENDPOINTS[endpoint].fields, fields, now, params);
     return { order, merchant };
   }
@@ -77,12 +79,16 @@ export class Authorizer {
    * verdict reuses it instead of hashing the same parameters again on every call. */
   private readonly verified = new WeakMap<Params, string>();
 
-  private verifySign(endpoint: Endpoint, params: Params, merchant: Merchant, showExpected: boolean): void {
+  /** Whether the sign verifies under the merchant's key; remembered for the journal's verdict. */
+  private verifies(params: Params, merchant: Merchant): boolean {
+    const valid = verify(params, merchant.key, { lenient: this.options.lenientSign });
+    if (valid) this.verified.set(params, merchant.mchid);
+    return valid;
+  }
+
+  private verifySign(endpoint: Endpoint, params: Params, merchant: Merchant, showExpected: boolean, valid = this.verifies(params, merchant)): void {
     if (params.sign === undefined || params.sign === null || params.sign === '') throw new Refusal('SIGN_MISSING');
-    if (verify(params, merchant.key, { lenient: this.options.lenientSign })) {
-      this.verified.set(params, merchant.mchid);
-      return;
-    }
+    if (valid) return;
     const d = diagnose(params, merchant.key, this.options.merchants.list());
     const expected = showExpected ? d.expected : '(send mchid to see the expected sign)';
     const debug = JSON.stringify({ endpoint, canonical: d.canonical, expected, received: d.received, cause: d.cause });

@@ -60,7 +60,7 @@ export class CallLog {
     this.calls.push(recorded);
     // Trim a tenth at a time: one splice per call would move the whole list on every request.
     if (this.calls.length > this.limit * 1.1) this.calls.splice(0, this.calls.length - this.limit);
-    for (const listener of [...this.listeners]) listener(recorded);
+    if (this.listeners.size > 0) for (const listener of [...this.listeners]) listener(recorded);
     return recorded;
   }
 

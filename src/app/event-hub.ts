@@ -14,6 +14,7 @@ export class EventHub {
   private readonly listeners = new Set<(e: SandboxEvent) => void>();
 
   emit(event: SandboxEvent): void {
+    if (this.listeners.size === 0) return;
     for (const listener of [...this.listeners]) {
       try {
         listener(event);

@@ -1,6 +1,7 @@
 import type { SandboxClock } from '../clock/clock.js';
 import type { Store } from '../store/store.js';
 import { Authorizer } from './authorizer.js';
+import { ExpiryQueue } from './expiry-queue.js';
 import { MerchantCalls } from './merchant-calls.js';
 import type { ScenarioBook } from './scenario-book.js';
 import { newOrder, newPayment } from '../core/new-order.js';
@@ -70,12 +71,15 @@ export class Gateway {
   private readonly random: Random;
   private readonly auth: Authorizer;
   private readonly byCode = new Map<string, string>();
+  /** Kept only under --unique-out-trade-no, the one reader. */
   private readonly outTradeNos = new Set<string>();
+  private readonly expiries: ExpiryQueue;
 
   constructor(private readonly options: GatewayOptions) {
     this.store = options.store;
     this.merchants = options.merchants;
     this.clock = options.clock;
+    this.expiries = new ExpiryQueue(this.clock, (id) => this.order(id));
     this.random = options.random ?? Math.random;
     this.auth = new Authorizer(options);
     this.merchantCalls = new MerchantCalls(this.auth, this.clock, { openidPage: options.openidPage });
@@ -107,7 +111,9 @@ export class Gateway {
     let order = await this.open(row.channel, fields, merchant, now, tokens, !!row.paidAtOnce && !password);
     if (isImmediate(find(tokens, 'pay=auto')) && order.status === 'unpaid') order = await this.pay(order.payjs_order_id);
     const echo = { total_fee: params.total_fee, out_trade_no: params.out_trade_no };
-    const answer = row.answer(order, { echo, base, key: merchant.key, now, nonce: token(this.random, 16), awaitingPassword: !!password });
+    // The nonce is drawn only for the one answer that carries it (jsapi's nonceStr).
+    const nonce = endpoint === 'jsapi' ? token(this.random, 16) : '';
+    const answer = row.answer(order, { echo, base, key: merchant.key, now, nonce, awaitingPassword: !!password });
     return { order, answer };
   }
 
@@ -260,6 +266,7 @@ export class Gateway {
     this.clock.cancel((owner) => owner.startsWith(TASK_PREFIX));
     this.byCode.clear();
     this.outTradeNos.clear();
+    this.expiries.clear();
     for (const order of this.store.values<Order>(ORDERS)) {
       this.index(order);
       if (order.status === 'unpaid') this.scheduleUnpaid(order);
@@ -298,7 +305,8 @@ export class Gateway {
   private scheduleUnpaid(order: Order): void {
     const id = order.payjs_order_id;
     const owner = taskOwner(id);
-    this.clock.at(order.expires_at, () => this.order(id), owner, { kind: 'expire', payjs_order_id: id });
+    this.expiries.add(order.expires_at, id);
+    if (!order.scenario) return; // no pay=auto, order=expire or micropay=password
     const tokens = this.tokensOf(order);
     const delayed = find(tokens, 'pay=auto')?.arg ?? ('password' in ENDPOINTS[order.channel] ? find(tokens, 'micropay=password')?.arg : undefined);
     const expire = find(tokens, 'order=expire');
@@ -376,7 +384,7 @@ export class Gateway {
 
   private index(order: Order): void {
     this.byCode.set(order.code, order.payjs_order_id);
-    this.outTradeNos.add(`${order.mchid}\u0000${order.out_trade_no}`);
+    if (this.options.uniqueOutTradeNo) this.outTradeNos.add(`${order.mchid}\u0000${order.out_trade_no}`);
   }
 
   private within(order: Order, days: number, action: string): void {

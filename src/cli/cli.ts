@@ -7,6 +7,7 @@ import { DatabaseRefused } from '../store/refusal.js';
 import { runDoctor } from './doctor.js';
 import { runCheckNotify } from './check-notify.js';
 import { runEnv } from './env.js';
+import { packageVersion } from '../http/package-files.js';
 
 export const DEFAULT_DB_FILE = 'payjs-sandbox.db.json';
 
@@ -183,9 +184,7 @@ function interceptionLines(sandbox: Sandbox): string[] {
   ];
 }
 
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
+export { packageVersion } from '../http/package-files.js';
 
 /** Runs the CLI: returns the exit code for help/errors, or keeps running until a signal. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out = console.log, err = console.error): Promise<number | Sandbox> {

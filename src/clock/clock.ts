@@ -1,3 +1,5 @@
+import { Heap } from './heap.js';
+
 /** The sandbox's time: real time by default, moved forward by tests; it also runs what falls due. */
 export interface Clock {
   /** Epoch milliseconds. */
@@ -40,7 +42,7 @@ export interface SandboxClockOptions {
 export class SandboxClock implements Clock {
   private offset: number;
   private readonly frozenAt: number | null;
-  private readonly tasks = new TaskHeap();
+  private readonly tasks = new Heap<Task>(before);
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly inflight = new Set<Promise<void>>();
@@ -175,68 +177,6 @@ export class SandboxClock implements Clock {
     const wait = Math.max(0, Math.min(this.tasks.peek()!.at - this.now(), 2 ** 31 - 1));
     this.timer = setTimeout(() => this.kick(), wait);
     this.timer.unref();
-  }
-}
-
-/** A binary min-heap of tasks by (time, insertion order): 100k pending expiries stay cheap. */
-class TaskHeap {
-  private readonly items: Task[] = [];
-
-  get length(): number {
-    return this.items.length;
-  }
-
-  peek(): Task | undefined {
-    return this.items[0];
-  }
-
-  clear(): void {
-    this.items.length = 0;
-  }
-
-  /** The first `limit` tasks in run order (a copy; the heap is left as it is). */
-  sorted(limit: number): Task[] {
-    return [...this.items].sort((a, b) => (before(a, b) ? -1 : 1)).slice(0, limit);
-  }
-
-  /** Keeps the tasks `keep` picks, and restores the heap order. */
-  keep(keep: (task: Task) => boolean): void {
-    const kept = this.items.filter(keep);
-    this.items.length = 0;
-    for (const t of kept) this.push(t);
-  }
-
-  push(task: Task): void {
-    const a = this.items;
-    a.push(task);
-    let i = a.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(a[i], a[parent])) break;
-      [a[i], a[parent]] = [a[parent], a[i]];
-      i = parent;
-    }
-  }
-
-  pop(): Task | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && before(a[l], a[m])) m = l;
-        if (r < a.length && before(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
-    return top;
   }
 }
 

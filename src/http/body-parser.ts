@@ -2,6 +2,7 @@ import type bodyParser from 'koa-bodyparser';
 import type { Context, Middleware, Next } from 'koa';
 import { Refusal } from '../core/errors.js';
 import { lazy } from './lazy.js';
+import { QS_OPTIONS } from './form-body.js';
 
 const loadBodyParser = lazy(async () => (await import('koa-bodyparser')).default);
 
@@ -45,9 +46,7 @@ export function bodyParserFor(options: BodyOptions): Middleware {
     jsonLimit: limit,
     formLimit: limit,
     strict: options.strict ?? false,
-    ...(options.flatNames
-      ? { queryString: { allowDots: false, parameterLimit: 1000, allowPrototypes: true, plainObjects: true } } as bodyParser.Options
-      : {}),
+    ...(options.flatNames ? ({ queryString: QS_OPTIONS } as bodyParser.Options) : {}),
     ...(options.plainIsForm ? { extendTypes: { form: ['application/x-www-form-urlencoded', 'text/plain'] } } : {}),
     onerror: (err: Error & { status?: number; type?: string }) => {
       throw toBodyError(err, limit);

@@ -3,13 +3,13 @@ import { loadBusboy } from './lazy.js';
 import { bodyParserFor } from './body-parser.js';
 import type { Context } from 'koa';
 import { Refusal } from '../core/errors.js';
+import { BODY_LIMIT_BYTES, isPlainForm, parseForm, readText } from './form-body.js';
 import type { Params } from '../core/sign.js';
 import { refuseDeep } from './depth.js';
 
 import type { Transport } from '../app/api-call.js';
 
-/** The most a request body may hold; PAYJS requests are a few hundred bytes. */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+export { BODY_LIMIT_BYTES } from './form-body.js';
 const BODY_LIMIT = '1mb';
 
 // qs would read `a.b=1` as an object (PAYJS names have no dots), and would silently drop names
@@ -61,18 +61,26 @@ export async function readParams(ctx: Context): Promise<{ params: Params; via: T
   if (ctx.is('multipart/form-data')) {
     body = await readMultipart(ctx);
     via = 'multipart';
+  } else if ((ctx.request.length !== 0 || ctx.get('transfer-encoding')) && isPlainForm(ctx.req.headers)) {
+    body = parseForm(await readText(ctx.req));
+    via = 'form';
   } else if (ctx.request.length !== 0 || ctx.get('transfer-encoding')) {
     await parseJsonAndForm(ctx, async () => {});
     body = ctx.request.body ?? {};
     via = ctx.is('json') ? 'json' : 'form';
   }
+  return collectParams(ctx.query, body, via);
+}
+
+/** The parameters of a call from its query (as koa's ctx.query reads it)
+ * and its body as read: every transport of the PAYJS surface ends here. */
+export function collectParams(query: Record<string, unknown>, body: unknown, via: Transport): { params: Params; via: Transport } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new Refusal('BAD_BODY', ['the body must be a JSON object or form fields']);
   }
   refuseDeep(body, 8, 'the request');
   const params: Params = Object.create(null);
-  for (const [k, v] of Object.entries(ctx.query)) params[k] = v;
+  for (const [k, v] of Object.entries(query)) params[k] = v as Params[string];
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) params[k] = v as Params[string];
-  if (Object.keys(body).length === 0) via = 'query';
-  return { params, via };
+  return { params, via: Object.keys(body).length === 0 ? 'query' : via };
 }

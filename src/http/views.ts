@@ -1,10 +1,11 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadEjs } from './lazy.js';
+import { PACKAGE_ROOT } from './package-files.js';
 import type { Context } from 'koa';
 import { LANGS, langName, pageText, type Lang } from './pages/text.js';
 
 /** The EJS views shipped beside dist/ (no asset build). */
-export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
+export const VIEWS_DIR = join(PACKAGE_ROOT, 'views', '/');
 
 /** The cookie that keeps the payer's language choice. */
 export const LANG_COOKIE = 'payjs_sandbox_lang';

@@ -53,6 +53,9 @@ export class Notifier {
   private readonly transport: NotifyTransport;
   private readonly ownTransport?: { close(): Promise<void> };
   private readonly listeners = new Set<(e: NotifyEvent) => void>();
+  /** Waiters for one order's attempts: an attempt wakes only its order's waiters, so 10,000
+   * concurrent waitForNotify calls are not 10,000 predicates per attempt. */
+  private readonly waiters = new Map<string, Set<(e: NotifyEvent) => void>>();
   /** Orders whose ladder attempt is in flight: a rung set twice (after a restore) runs once. */
   private readonly running = new Set<string>();
   /** The ladder each stored job object belongs to. A job is never changed in place: each change
@@ -148,10 +151,12 @@ export class Notifier {
     return jobs.flatMap((j) => j.attempts.map((a) => this.event(j, a))).sort((a, b) => a.at - b.at || a.attempt - b.attempt);
   }
 
-  /** Resolves with the first attempt, past or future, that satisfies `predicate`. */
-  waitFor(predicate: NotifyPredicate, timeoutMs: number): Promise<NotifyEvent> {
-    const seen = this.attempts().find(predicate);
+  /** Resolves with the first attempt, past or future, that satisfies `predicate`; with
+   * `payjsOrderId`, the predicate is asked only about that order's attempts. */
+  waitFor(predicate: NotifyPredicate, timeoutMs: number, payjsOrderId?: string): Promise<NotifyEvent> {
+    const seen = this.attempts(payjsOrderId).find(predicate);
     if (seen) return Promise.resolve(seen);
+    const listeners = payjsOrderId === undefined ? this.listeners : this.waitersOf(payjsOrderId);
     return new Promise((resolve, reject) => {
       const listener = (e: NotifyEvent) => {
         if (!predicate(e)) return;
@@ -165,10 +170,17 @@ export class Notifier {
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
-        this.listeners.delete(listener);
+        listeners.delete(listener);
+        if (listeners.size === 0 && payjsOrderId !== undefined && this.waiters.get(payjsOrderId) === listeners) this.waiters.delete(payjsOrderId);
       };
-      this.listeners.add(listener);
+      listeners.add(listener);
     });
+  }
+
+  private waitersOf(payjsOrderId: string): Set<(e: NotifyEvent) => void> {
+    let set = this.waiters.get(payjsOrderId);
+    if (!set) this.waiters.set(payjsOrderId, (set = new Set()));
+    return set;
   }
 
   /** Calls `listener` with every attempt from now on; returns the unsubscribe. */
@@ -260,8 +272,13 @@ export class Notifier {
     if (!now) return undefined;
     const attempts = sent.map((a, i): NotifyAttempt => ({ attempt: now.attempts.length + i + 1, ...a }));
     await this.save({ ...now, ...change(now), attempts: [...now.attempts, ...attempts] }, ladder);
+    // Only this order's waiters are woken (waitForNotify), besides those of every attempt.
+    const waiting = this.waiters.get(payjsOrderId);
     const events = attempts.map((a) => this.event(now, a));
-    for (const event of events) for (const listener of [...this.listeners]) listener(event);
+    for (const event of events) {
+      for (const listener of [...this.listeners]) listener(event);
+      if (waiting) for (const listener of [...waiting]) listener(event);
+    }
     return events;
   }
 

@@ -34,7 +34,8 @@ export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS, allow?: reado
       return { ms: 0, error: 'invalid-url', detail: `notify_url is not an http(s) URL: ${(err as Error).message}` };
     }
     if (!allowed(target)) return { ms: 0, error: 'blocked', detail: `${target.host} is not among the hosts notifies may reach (--notify-allow)` };
-    const lib = await (undici ??= import('undici'));
+    // undici's CommonJS exports, as Node's ES loader and a bundle (the CLI's) both give them.
+    const lib = await (undici ??= import('undici').then((m) => ((m as { default?: Undici }).default ?? m) as Undici));
     agent ??= new lib.Agent({ keepAliveTimeout: 4000, connections: 256 });
     const signal = AbortSignal.timeout(timeoutMs);
     try {

@@ -1,8 +1,8 @@
 // The pieces of the bench: processes, signed bodies, one load run, /proc readings.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sign } from '../../dist/index.js';
@@ -10,6 +10,8 @@ import { sign } from '../../dist/index.js';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'dist/cli/bin.js');
 export const BARE = fileURLToPath(new URL('./bare-server.mjs', import.meta.url));
+export const KOA = fileURLToPath(new URL('./koa-server.mjs', import.meta.url));
+const WRK_SCRIPT = fileURLToPath(new URL('./wrk.lua', import.meta.url));
 export const MCHID = '1234567890';
 export const KEY = 'TestKey1234567890';
 
@@ -18,11 +20,39 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // --- processes ---------------------------------------------------------------------------
 
-/** Spawns `node args…`; resolves once stdout shows `listening on http://…:PORT`. `t0` is the
- * instant just before the spawn. */
+const onPath = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+/** Servers run on core 0 and the load generator on core 1, when taskset and two cores are there. */
+export const PIN = cpus().length >= 2 && onPath('taskset');
+export const SERVER_CORE = '0';
+export const CLIENT_CORE = '1';
+/** wrk (C, one thread) when installed: it outruns every server here; else autocannon in-process. */
+export const WRK = process.env.BENCH_CLIENT !== 'autocannon' && onPath('wrk');
+
+/** Pins this process (and so autocannon) to the client's core. */
+export function pinSelf() {
+  if (PIN) execFileSync('taskset', ['-cp', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
+}
+
+/** The machine, as printed beside the results. */
+export function machine() {
+  return {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? '?',
+    memGb: totalmem() / 2 ** 30,
+    node: process.version,
+    date: new Date().toISOString(),
+    loadBefore: loadavg(),
+    client: WRK ? `wrk (${spawnSync('wrk', ['-v']).stdout.toString().split('\n')[0].split(' [')[0]}), 1 thread` : 'autocannon 8, in the bench process',
+    pinned: PIN ? `servers on core ${SERVER_CORE}, load generator on core ${CLIENT_CORE} (taskset)` : 'not pinned (no taskset or one core)',
+  };
+}
+
+/** Spawns `node args…` (on the server core); resolves once stdout shows `listening on
+ * http://…:PORT`. `t0` is the instant just before the spawn. */
 export function startProcess(args, label = 'server', nodeFlags = []) {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeFlags, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [...nodeFlags, ...args];
+  const child = PIN ? spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
   let out = '';
@@ -99,7 +129,66 @@ export function nativeBody() {
 /** A check of a random existing order; without mchid, as most SDKs send it (payjs-api.md §4). */
 export const checkBody = (ids) => () => form({ payjs_order_id: ids[Math.floor(Math.random() * ids.length)] });
 
+/** Writes `count` bodies from `make`, one a line, for wrk (form bodies hold no newline). */
+export function writeBodies(file, count, make) {
+  const lines = new Array(count);
+  for (let i = 0; i < count; i++) lines[i] = make();
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return { file, count, next: 0 };
+}
+
 // --- load ----------------------------------------------------------------------------------
+
+/** One load run with wrk when it is there (bodies from `pool`, a file of writeBodies), else
+ * autocannon (bodies from `makeBody`). */
+export const run = (o) => (WRK && o.pool ? loadWrk(o) : load(o));
+
+/**
+ * One wrk run on the client core: `pool.next` is where this run starts in the pool of bodies (so
+ * each create carries an out_trade_no not sent before, until the pool wraps). wrk reports p50/p99
+ * from its own histogram (µs); its CPU time is read from the shell that waited for it.
+ */
+export function loadWrk({ url, path, pool, connections, duration, pid, ours = [] }) {
+  const pids = [...new Set([pid, ...ours].filter(Boolean))];
+  const before = { machine: machineBusyMs(), self: process.cpuUsage(), procs: pids.map(cpuMs), server: pid ? cpuMs(pid) : 0, t: performance.now() };
+  const pin = PIN ? `taskset -c ${CLIENT_CORE} ` : '';
+  const cmd = `${pin}wrk -t1 -c${connections} -d${Math.max(1, Math.round(duration))}s --latency -s '${WRK_SCRIPT}' '${url}' -- '${pool.file}' '${path}' ${pool.next}; echo "STAT $(cat /proc/$$/stat)"`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      const m = /WRK-JSON (\{.*\})/.exec(out);
+      const st = /STAT (.*)/.exec(out);
+      if (!m || !st) return reject(new Error(`wrk failed (${code}): ${out}\n${err}`));
+      const r = JSON.parse(m[1]);
+      const f = st[1].slice(st[1].lastIndexOf(')') + 2).split(' ');
+      const wrkMs = (Number(f[13]) + Number(f[14])) * TICK_MS; // cutime + cstime: wrk, waited for
+      const wall = performance.now() - before.t;
+      const self = process.cpuUsage(before.self);
+      const oursMs = wrkMs + (self.user + self.system) / 1000 + pids.map(cpuMs).reduce((a, b, i) => a + b - before.procs[i], 0);
+      const foreign = Math.max(0, machineBusyMs() - before.machine - oursMs) / (wall * NCPU);
+      const seconds = r.us / 1e6;
+      pool.next += r.requests;
+      resolve({
+        rps: r.ok / seconds,
+        p50: r.p50 / 1000,
+        p99: r.p99 / 1000,
+        ok: r.ok,
+        bad: r.bad,
+        firstBad: r.firstBad,
+        errors: r.errors,
+        wrapped: r.wrapped,
+        serverCpuUs: pid ? ((cpuMs(pid) - before.server) * 1000) / Math.max(1, r.ok + r.bad) : NaN,
+        foreign,
+        seconds,
+        latencies: null,
+      });
+    });
+  });
+}
 
 /**
  * One autocannon run. Latencies are kept at full (sub-ms) resolution; every answer must carry
@@ -165,6 +254,13 @@ export function percentile(sorted, p) {
 
 /** Several runs of one setup as if they were one: answers over time, latencies pooled. */
 export function combine(runs) {
+  // wrk gives percentiles, not every latency: then p50 is the rounds' median and p99 the worst round's.
+  if (runs.some((r) => !r.latencies)) {
+    const p50s = runs.map((r) => r.p50).sort((a, b) => a - b);
+    runs = runs.map((r) => ({ ...r, latencies: [] }));
+    const c = combine(runs);
+    return { ...c, p50: p50s[Math.floor(p50s.length / 2)], p99: Math.max(...runs.map((r) => r.p99)), wrapped: runs.reduce((a, r) => a + (r.wrapped ?? 0), 0) };
+  }
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const sum = (k) => runs.reduce((a, r) => a + r[k], 0);
   const ok = sum('ok');

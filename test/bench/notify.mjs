@@ -2,29 +2,41 @@
 // `npm run bench:notify` (and the last phase of `npm run bench`): notify delivery.
 //   throughput: 10,000 paid orders, all paid at once, delivered to a receiver in another process
 //               (deliveries/s from the first payment to the last delivered attempt);
+//   waiters:    10,000 concurrent waitForNotify calls, one per paid order: each must resolve
+//               within 1 s of its delivery (the worst lag is reported);
 //   latency:    one payment at a time, unpaced, from sandbox.pay() to the delivered attempt
 //               (the receiver's 200 recorded), p50/p99 over 2,000 payments.
-// Targets (issue 3): >= 5,000 deliveries/s; p50 <= 2 ms.
+// Targets (issues 3 and 14): >= 5,000 deliveries/s; waiters resolved <= 1 s after their delivery;
+// p50 <= 2 ms. BENCH_JSON=FILE also writes the results as JSON.
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../../dist/index.js';
 
 const ORDERS = Number(process.env.BENCH_NOTIFY_ORDERS ?? 10_000);
 const LATENCY_RUNS = Number(process.env.BENCH_NOTIFY_LATENCY ?? 2_000);
+const WAITERS = Number(process.env.BENCH_NOTIFY_WAITERS ?? 10_000);
 
 if (process.argv[2] === 'receiver') {
   // The merchant: answers 200 "success" to every notify, counts them.
   const { createServer } = await import('node:http');
   let count = 0;
+  const received = {}; // payjs_order_id → when its first notify arrived (epoch ms)
   const server = createServer((req, res) => {
-    req.resume();
+    let body = '';
+    req.on('data', (d) => (body += d));
     req.on('end', () => {
       count++;
+      const id = new URLSearchParams(body).get('payjs_order_id');
+      received[id] ??= Date.now();
       res.end('success');
     });
   });
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
-  process.on('message', (m) => m === 'count' && process.send({ count }));
+  process.on('message', (m) => {
+    if (m === 'count') process.send({ count });
+    if (m === 'received') process.send({ received });
+  });
 } else {
   const receiver = fork(fileURLToPath(import.meta.url), ['receiver'], { stdio: 'inherit' });
   const { port } = await new Promise((resolve) => receiver.once('message', resolve));
@@ -46,6 +58,26 @@ if (process.argv[2] === 'receiver') {
   const seconds = (performance.now() - started) / 1000;
   const last = orders.at(-1).payjs_order_id;
   const perSecond = Math.round(delivered / seconds);
+  await sandbox.reset();
+
+  // Waiters: one waitForNotify per order, all waiting before the payments; the lag of each is
+  // the real time from the receiver getting its notify to the waiter resolving.
+  const waited = await seed(WAITERS, 'V');
+  const waitStarted = performance.now();
+  const resolvedAt = await Promise.all(
+    waited.map((o, i) => {
+      const waiting = sandbox.waitForNotify({ payjs_order_id: o.payjs_order_id, delivered: true }, { timeout: 120_000 }).then(() => Date.now());
+      if (i === waited.length - 1) for (const p of waited) void sandbox.pay(p.payjs_order_id);
+      return waiting;
+    }),
+  );
+  const waitSeconds = (performance.now() - waitStarted) / 1000;
+  const arrived = await new Promise((resolve) => {
+    receiver.once('message', (m) => resolve(m.received));
+    receiver.send('received');
+  });
+  const lags = waited.map((o, i) => resolvedAt[i] - arrived[o.payjs_order_id]).sort((a, b) => a - b);
+  const worstLag = lags.at(-1);
   await sandbox.reset(); // the latency run waits on a short attempt list
 
   const latency = [];
@@ -67,12 +99,15 @@ if (process.argv[2] === 'receiver') {
     receiver.send('count');
   });
   console.log(`notify: ${delivered} of ${ORDERS} delivered in ${seconds.toFixed(2)} s = ${perSecond} deliveries/s (receiver counted ${received} in all, warm-up included; last ${last})`);
+  console.log(`notify waiters: ${lags.length} concurrent waitForNotify resolved in ${waitSeconds.toFixed(2)} s; lag after their delivery p50 ${lags[Math.floor(lags.length / 2)]} ms, worst ${worstLag} ms`);
   console.log(`notify latency, pay() → delivered, unpaced, ${LATENCY_RUNS} payments: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`);
   console.log('');
   console.log('| target | measured | result |');
   console.log('|---|---:|---|');
   console.log(`| deliveries/s ≥ 5,000 (${ORDERS} paid orders) | ${perSecond} | ${perSecond >= 5000 ? 'PASS' : '**FAIL**'} |`);
+  console.log(`| ${WAITERS} concurrent waitForNotify resolved ≤ 1 s after their deliveries | worst ${worstLag} ms | ${worstLag <= 1000 ? 'PASS' : '**FAIL**'} |`);
   console.log(`| trigger-to-receipt p50 ≤ 2 ms, unpaced | ${q(0.5)} ms | ${Number(q(0.5)) <= 2 ? 'PASS' : '**FAIL**'} |`);
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ orders: ORDERS, delivered, seconds, perSecond, waiters: lags.length, waitSeconds, worstLagMs: worstLag, p50: Number(q(0.5)), p99: Number(q(0.99)) }));
   await sandbox.close();
   receiver.kill();
 }

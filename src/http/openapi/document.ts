@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../package-files.js';
 import { CONTROL_SCHEMAS } from './components.js';
 import { controlPaths } from './control.js';
 import { PAYJS_HEADERS, PAYJS_PARAMETERS, PAYJS_SCHEMAS, SIGN_DEBUG, payjsPaths, requestSchemas } from './payjs.js';
 
 
-// The package.json beside dist/ (or src/, under the tests): the description's version is the package's.
-let version: string | undefined;
-const packageVersion = () =>
-  (version ??= (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
-
+// The description's version is the package's.
 /**
  * The OpenAPI 3.1 description of both surfaces: the PAYJS API at `/api/*` and the control API at
  * `/__sandbox/*`. test/openapi-*.test.ts validates real answers against it and fails on a route
