@@ -20,6 +20,8 @@ export class ExpiryQueue {
   constructor(
     private readonly clock: SandboxClock,
     private readonly expire: (id: string) => unknown,
+    /** The owner of the sweep's clock task, so that a reset or a restore cancels it with the rest. */
+    private readonly owner?: string,
   ) {}
 
   /** The order `id` expires at `at` (once; a paid or closed order is passed over when due). */
@@ -40,7 +42,7 @@ export class ExpiryQueue {
 
   private arm(at: number): void {
     this.armedAt = at;
-    this.clock.at(at, () => this.sweep(at));
+    this.clock.at(at, () => this.sweep(at), this.owner);
   }
 
   private sweep(armed: number): Promise<unknown> | undefined {

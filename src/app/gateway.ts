@@ -76,7 +76,7 @@ export class Gateway {
     this.store = options.store;
     this.merchants = options.merchants;
     this.clock = options.clock;
-    this.expiries = new ExpiryQueue(this.clock, (id) => this.order(id));
+    this.expiries = new ExpiryQueue(this.clock, (id) => this.order(id), `${TASK_PREFIX}expiries`);
     this.random = options.random ?? Math.random;
     this.auth = new Authorizer(options);
     this.merchantCalls = new MerchantCalls(this.auth, this.clock, { openidPage: options.openidPage });
