@@ -22,7 +22,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   // What loads on first use stays in node_modules, imported as before: the bundle holds only the
   // start-up path (koa, @koa/router, lowdb and the sandbox), and the package stays small.
-  external: ['ajv', 'qs', 'undici', 'ejs', 'qrcode', 'busboy', 'koa-bodyparser'],
+  external: ['ajv', 'qs', 'undici', 'ejs', 'qrcode', 'busboy', 'koa-bodyparser', 'node-forge'],
   // CommonJS dependencies call require() for Node's modules; ES chunks have none of their own.
   banner: { js: "import { createRequire as __payjsRequire } from 'node:module'; const require = __payjsRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -19,9 +19,11 @@ const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
-/** The stated limits of the tarball (it was 0.39 MB packed, 1.5 MB unpacked when this was written). */
-const MAX_PACKED = 600_000;
-const MAX_UNPACKED = 2_500_000;
+/** The stated limits of the tarball: 0.66 MB packed, 2.8 MB unpacked now, of which 0.9 MB is the
+ * bundled CLI (dist/cli/bin.js holds koa, its router and lowdb, for a faster start) and 0.6 MB the
+ * sources that the shipped source maps point at. */
+const MAX_PACKED = 800_000;
+const MAX_UNPACKED = 3_200_000;
 
 /** npm's environment, without what `npm test` sets for this project (prefix, package, lifecycle). */
 const npmEnv = (): NodeJS.ProcessEnv =>

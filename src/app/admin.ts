@@ -6,11 +6,15 @@ import type { Store } from '../store/store.js';
 import type { SandboxClock } from '../clock/clock.js';
 import type { EventHub } from './event-hub.js';
 import { Refusal } from '../core/errors.js';
-import { checkMerchant, type Merchant } from '../core/merchant.js';
+import type { Merchant } from '../core/merchant.js';
+import { MerchantInput } from './inputs.js';
+import { validator } from './validate.js';
 import { sign } from '../core/sign.js';
 import { checkSeed, checkSnapshot, type Seed, type Snapshot } from './admin-checks.js';
 import type { ControlAction } from '../core/order.js';
 import type { Order } from '../core/order.js';
+
+const readMerchant = validator<Merchant>(MerchantInput, 'merchant');
 
 const MERCHANTS = 'merchants';
 
@@ -117,10 +121,6 @@ export class Admin {
   }
 
   private checkedMerchant(input: unknown): Merchant {
-    try {
-      return checkMerchant((input ?? {}) as Partial<Merchant>, 'in the request');
-    } catch (err) {
-      throw new Refusal('INVALID_PARAM', ['merchant', (err as Error).message]);
-    }
+    return readMerchant(input ?? {});
   }
 }

@@ -20,6 +20,8 @@ export class ExpiryQueue {
   constructor(
     private readonly clock: SandboxClock,
     private readonly expire: (id: string) => unknown,
+    /** The owner of the sweep's clock task, so that a reset or a restore cancels it with the rest. */
+    private readonly owner?: string,
   ) {}
 
   /** The order `id` expires at `at` (once; a paid or closed order is passed over when due). */
@@ -34,14 +36,19 @@ export class ExpiryQueue {
     this.armedAt = Infinity;
   }
 
+  /** The first `limit` expiries in time order (the Clock page lists them: the clock holds only
+   * the sweep for the earliest). */
+  upcoming(limit: number): Due[] {
+    return this.heap.sorted(limit);
+  }
+
   get size(): number {
     return this.heap.length;
   }
 
   private arm(at: number): void {
     this.armedAt = at;
-    // The Clock page names the order the sweep is set for (the earliest; others follow it).
-    this.clock.at(at, () => this.sweep(at), undefined, { kind: 'expire', payjs_order_id: this.heap.peek()!.id });
+    this.clock.at(at, () => this.sweep(at), this.owner);
   }
 
   private sweep(armed: number): Promise<unknown> | undefined {

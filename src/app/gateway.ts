@@ -1,4 +1,4 @@
-import type { SandboxClock } from '../clock/clock.js';
+import type { SandboxClock, TaskLabel } from '../clock/clock.js';
 import type { Store } from '../store/store.js';
 import { Authorizer } from './authorizer.js';
 import { ExpiryQueue } from './expiry-queue.js';
@@ -79,7 +79,7 @@ export class Gateway {
     this.store = options.store;
     this.merchants = options.merchants;
     this.clock = options.clock;
-    this.expiries = new ExpiryQueue(this.clock, (id) => this.order(id));
+    this.expiries = new ExpiryQueue(this.clock, (id) => this.order(id), `${TASK_PREFIX}expiries`);
     this.random = options.random ?? Math.random;
     this.auth = new Authorizer(options);
     this.merchantCalls = new MerchantCalls(this.auth, this.clock, { openidPage: options.openidPage });
@@ -242,6 +242,16 @@ export class Gateway {
     if (isImmediate(find(added, 'pay=auto'))) return this.pay(payjsOrderId);
     if (find(added, 'pay=auto') || find(added, 'order=expire')) this.scheduleUnpaid(next);
     return next;
+  }
+
+  /** The expiries still to come of unpaid orders, earliest first, as the Clock page lists clock
+   * tasks (they are one sweep task on the clock: see ExpiryQueue). */
+  upcomingExpiries(limit: number): { at: number; label: TaskLabel }[] {
+    // Twice as many as are shown: some are of orders paid or closed since, passed over when due.
+    return this.expiries.upcoming(limit * 2)
+      .filter((e) => this.store.get<Order>(ORDERS, e.id)?.status === 'unpaid')
+      .slice(0, limit)
+      .map((e) => ({ at: e.at, label: { kind: 'expire', payjs_order_id: e.id } }));
   }
 
   /** Forgets every order, or those of one merchant. */

@@ -39,8 +39,8 @@ export const RuleInput: Schema = {
 };
 
 const merchantProfile = { 'name?': str(), 'phone?': str(), 'jsapi_path?': str(), 'doudou?': int() };
-/** A merchant to add; its finer rules (mchid and key characters) are core/merchant.ts's. */
-export const MerchantInput = exact({ mchid: str('1-16 letters or digits', { pattern: '^[0-9A-Za-z_-]{1,16}$' }), key: str('the 通信密钥: no spaces, no &'), ...merchantProfile }, 'A merchant to add, with what /api/info reports.');
+/** A merchant to add (POST /__sandbox/merchants, seeds): the same rules as core/merchant.ts's checkMerchant, which reads the CLI's and the environment's merchants. */
+export const MerchantInput = exact({ mchid: str('1-16 letters or digits', { pattern: '^[0-9A-Za-z_-]{1,16}$' }), key: str('the 通信密钥: no spaces, no &', { pattern: '^[^\\s&]+$' }), ...merchantProfile }, 'send {"mchid": "…", "key": "…"} and, optionally, what /api/info reports');
 
 /** One order of a seed: created as its merchant would, then brought to `status`. */
 export const SeedOrder = {
@@ -112,6 +112,13 @@ export const MiniprogramPayInput: Schema = {
     path: str('the merchant page path, e.g. "pages/index/index"'),
     query: mapOf(str(), 'an object of strings: the query of the merchant page'),
   },
+};
+
+/** The body of `POST /__sandbox/orders/{id}/pay`: optionally the payer. */
+export const PayActionInput: Schema = {
+  type: 'object',
+  description: 'send nothing, or JSON {"openid": "…"} to name the payer',
+  properties: { openid: str('the payer\'s openid (28 characters, e.g. from /api/openid)', { minLength: 1, maxLength: 64 }) },
 };
 
 /** `POST /__sandbox/clock/advance`. */

@@ -3,7 +3,13 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type forge from 'node-forge';
+
+// forge is ~900 KB of JavaScript: loaded when the first certificate is made or read, not when the
+// sandbox starts (most runs never intercept anything).
+let loaded: typeof forge | undefined;
+const lib = (): typeof forge => (loaded ??= createRequire(import.meta.url)('node-forge') as typeof forge);
 
 /** The file names of the CA in its directory; the key never leaves it. */
 export const CA_CERT_FILE = 'payjs-sandbox-ca.pem';
@@ -37,7 +43,7 @@ interface RsaKey {
 const rsaKey = (pem?: string): RsaKey => {
   const node = pem ? createPrivateKey(pem) : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const text = node.export({ type: 'pkcs1', format: 'pem' }).toString();
-  return { forge: forge.pki.privateKeyFromPem(text), node, pem: text };
+  return { forge: lib().pki.privateKeyFromPem(text), node, pem: text };
 };
 /** DER prefix of a PKCS#1 v1.5 DigestInfo for SHA-256 (RFC 8017 §9.2, note 1). */
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
@@ -48,9 +54,9 @@ function signWith(cert: forge.pki.Certificate, key: RsaKey): void {
     sign: (md: forge.md.MessageDigest) =>
       privateEncrypt({ key: key.node, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([SHA256_DIGEST_INFO, Buffer.from(md.digest().getBytes(), 'binary')])).toString('binary'),
   };
-  cert.sign(signer as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  cert.sign(signer as unknown as forge.pki.rsa.PrivateKey, lib().md.sha256.create());
 }
-const publicOf = (key: RsaKey) => forge.pki.setRsaPublicKey(key.forge.n, key.forge.e);
+const publicOf = (key: RsaKey) => lib().pki.setRsaPublicKey(key.forge.n, key.forge.e);
 /** A positive serial number (the top bit clear), 16 random bytes. */
 const serial = () => `0${randomBytes(16).toString('hex').slice(1)}`;
 const isIp = (name: string) => /^[\d.]+$/.test(name) || name.includes(':');
@@ -79,13 +85,13 @@ export class CertificateAuthority {
     const keyFile = join(dir, CA_KEY_FILE);
     if (existsSync(this.certFile) && existsSync(keyFile)) {
       this.certPem = readFileSync(this.certFile, 'utf8');
-      this.caCert = forge.pki.certificateFromPem(this.certPem);
+      this.caCert = lib().pki.certificateFromPem(this.certPem);
       this.caKey = rsaKey(readFileSync(keyFile, 'utf8'));
       if (!existsSync(this.bundleFile)) this.writeBundle();
       return;
     }
     this.caKey = rsaKey();
-    this.caCert = forge.pki.createCertificate();
+    this.caCert = lib().pki.createCertificate();
     const cert = this.caCert;
     cert.publicKey = publicOf(this.caKey);
     cert.serialNumber = serial();
@@ -103,7 +109,7 @@ export class CertificateAuthority {
       { name: 'subjectKeyIdentifier' },
     ]);
     signWith(cert, this.caKey);
-    this.certPem = forge.pki.certificateToPem(cert);
+    this.certPem = lib().pki.certificateToPem(cert);
     mkdirSync(dir, { recursive: true });
     // The key first, owner-only from its creation, then the certificate that names it.
     writeFileSync(keyFile, this.caKey.pem, { mode: 0o600 });
@@ -157,7 +163,7 @@ export class CertificateAuthority {
 
   private issue(names: string[]): KeyPair {
     this.leafKey ??= rsaKey();
-    const cert = forge.pki.createCertificate();
+    const cert = lib().pki.createCertificate();
     cert.publicKey = publicOf(this.leafKey);
     cert.serialNumber = serial();
     cert.validity.notBefore = new Date(Date.now() - DAY);
@@ -173,7 +179,7 @@ export class CertificateAuthority {
       { name: 'authorityKeyIdentifier', keyIdentifier: this.caCert.generateSubjectKeyIdentifier().getBytes() },
     ]);
     signWith(cert, this.caKey);
-    return { cert: forge.pki.certificateToPem(cert) + this.certPem, key: this.leafKey.pem };
+    return { cert: lib().pki.certificateToPem(cert) + this.certPem, key: this.leafKey.pem };
   }
 
   /** Removes a temporary CA's directory; a kept one stays. */

@@ -3,6 +3,10 @@ import { CONTROL_ACTIONS, type ControlAction } from '../../../core/order.js';
 import { Refusal } from '../../../core/errors.js';
 import type { AppOptions } from '../../app-options.js';
 import { jsonBody, queryText } from './input.js';
+import { validator } from '../../../app/validate.js';
+import { PayActionInput } from '../../../app/inputs.js';
+
+const readPayAction = validator<{ openid?: string }>(PayActionInput);
 import { describeLine, orderTimeline } from '../../../app/timeline.js';
 import { checkOrderScenario } from '../../../app/scenario-inputs.js';
 
@@ -36,7 +40,7 @@ export function orderRoutes({ gateway, notifier, callLog }: AppOptions): Router 
   router.post('/orders/:id/:action', async (ctx) => {
     const action = ctx.params.action as ControlAction;
     if (!CONTROL_ACTIONS.includes(action)) throw new Refusal('NOT_FOUND', [`no action "${action}"; the actions are ${CONTROL_ACTIONS.join(', ')}`]);
-    const openid = queryText(jsonBody(ctx).openid);
+    const { openid } = readPayAction(jsonBody(ctx));
     ctx.body = { order: action === 'pay' ? await gateway.pay(ctx.params.id, { openid }) : await gateway.act(ctx.params.id, action) };
   });
 

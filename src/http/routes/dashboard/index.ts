@@ -107,8 +107,11 @@ export function dashboardRoutes(options: AppOptions): Router {
     });
   });
 
+  // What waits on the clock: its labelled tasks, and the expiries (one sweep task on the clock).
+  const upcomingTasks = () => [...clock.upcoming(ROWS).filter((t) => t.label), ...gateway.upcomingExpiries(ROWS)].sort((a, b) => a.at - b.at).slice(0, ROWS);
+
   router.get('/dashboard/clock', async (ctx) => {
-    await render(ctx, 'clock', { section: 'clock', title: '', watch: { events: ['order', 'notify', 'call', 'reset'] }, pending: clock.pending, upcoming: clock.upcoming(ROWS) });
+    await render(ctx, 'clock', { section: 'clock', title: '', watch: { events: ['order', 'notify', 'call', 'reset'] }, pending: clock.pending, upcoming: upcomingTasks() });
   });
 
   // /dashboard/journal is the page's old address, kept for bookmarks.
