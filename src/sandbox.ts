@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SandboxClock } from './clock/clock.js';
@@ -17,6 +18,11 @@ import type { Order } from './core/order.js';
 import type { Random } from './core/ids.js';
 import type { Rule, RuleInput } from './core/scenarios.js';
 import { openStore } from './store/store.js';
+import { ConformanceRuns } from './app/conformance-runs.js';
+import type { ConformanceReport } from './notify/conformance.js';
+import { readScenarioFile } from './app/scenario-files.js';
+import type { ScenarioFile } from './app/scenario-inputs.js';
+import type { NotifyJob } from './core/notify.js';
 import { Interception, type InterceptionInfo, type InterceptionOptions } from './proxy/interception.js';
 import { leanApi } from './http/lean-api.js';
 
@@ -61,6 +67,10 @@ export interface SandboxOptions extends InterceptionOptions {
   controlToken?: string;
   /** Journal size that triggers a rewrite of the lowdb document. */
   compactAtBytes?: number;
+  /** Scenario files to load at start (paths), as `--scenario FILE` does. */
+  scenarios?: string[];
+  /** The conformance battery's deadline for an answer (default PAYJS's 3 s). */
+  conformanceDeadlineMs?: number;
   /** Keep a damaged database file aside and start from what is valid; without it a damaged file
    * is refused as it is (default false). */
   repair?: boolean;
@@ -106,6 +116,14 @@ export interface Sandbox {
   calls(filter?: CallFilter): RecordedCall[];
   /** Adds a scenario rule (see the README's scenario table); returns it with its id. */
   use(rule: RuleInput): Promise<Rule>;
+  /** Applies scenario tokens (`pay=…`, `order=…`, `notify=…`) to one existing order from now on,
+   * unpaid or paid; answers the order and its notify job. */
+  useOn(payjsOrderId: string, tokens: string | string[]): Promise<{ order: Order; notify: NotifyJob | null }>;
+  /** Loads a scenario file (a path, or its parsed JSON): its rules are added, checked first. */
+  load(file: string | ScenarioFile): Promise<{ scenario: ScenarioFile; rules: Rule[] }>;
+  /** Runs the notify-endpoint conformance battery against `url`, signing with `mchid`'s key
+   * (default: the default merchant's). */
+  checkNotify(url: string, options?: { mchid?: string }): Promise<ConformanceReport>;
   /** Forgets every order, notify, scenario rule and recorded call, or those of one merchant. */
   reset(filter?: { mchid?: string }): Promise<void>;
   /** Adds the merchants and orders of a seed (fixtures/seed.json has the shape). */
@@ -178,11 +196,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const admin = new Admin({ store, gateway, notifier, scenarios, callLog, events, clock });
   const host = options.host ?? '127.0.0.1';
   const controlToken = isLoopback(host) ? undefined : (options.controlToken ?? randomBytes(12).toString('hex'));
+  const conformance = new ConformanceRuns({ gateway, clock, deadlineMs: options.conformanceDeadlineMs });
   const allowedHosts = [host, ...(options.allowedHosts ?? [])];
   const interception = new Interception({ ...options, db: store.file, host, log });
   const interceptionView = { caPem: () => interception.ca.certPem, info: (u: string) => interception.info(u) };
   const apiCall = createApiCall({ gateway, callLog, clock, url: () => url });
-  const app = createApp({ gateway, apiCall, notifier, scenarios, clock, callLog, admin, events, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
+  const app = createApp({ gateway, apiCall, notifier, scenarios, clock, callLog, admin, events, conformance, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
   const handler = options.leanApi === false ? app.callback() : leanApi(apiCall, app.callback(), log);
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, handler);
@@ -199,6 +218,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await shutdown();
     throw err;
   });
+  try {
+    for (const file of options.scenarios ?? []) await scenarios.load(readScenarioFile(file), basename(file));
+  } catch (err) {
+    server.close();
+    await shutdown();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   url = `http://${hostForUrl(host)}:${port}`;
   store.listening(url);
@@ -231,6 +257,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     notifications: (id) => notifier.attempts(id),
     waitForNotify: (match, opts) => notifier.waitFor(toPredicate(match), opts?.timeout ?? 5000, typeof match === 'object' ? match.payjs_order_id : undefined),
     use: (rule) => scenarios.add(rule),
+    useOn: async (id, tokens) => {
+      const order = await gateway.useScenario(id, tokens);
+      return { order, notify: notifier.job(id) ?? null };
+    },
+    load: async (file) => (typeof file === 'string' ? scenarios.load(readScenarioFile(file), basename(file)) : scenarios.load(file)),
+    checkNotify: (target, opts) => conformance.run({ url: target, ...(opts?.mchid ? { mchid: opts.mchid } : {}) }, url),
     calls: (filter) => callLog.list(filter),
     seed: (seed) => admin.seed(seed, url),
     snapshot: () => admin.snapshot(clock.now()),

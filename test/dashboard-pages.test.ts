@@ -64,8 +64,9 @@ describe('the dashboard pages', () => {
     expect(status).toBe(200);
     expect(html).toContain('data-status="paid"');
     expect(html).toContain('¥12.34 (1234)');
-    expect(html).toMatch(/data-action="refund"\s*>/); // refund is possible now
-    expect(html).toMatch(/data-action="pay" disabled/);
+    expect(html).toMatch(/data-action="refund"\s+data-label/); // refund is possible now
+    expect(html).toMatch(/data-action="payOnTime" disabled title="只有待支付的订单可以支付；此订单已支付"/);
+    expect(html).toMatch(/data-action="failNext"\s+data-label="接下来 \{n\} 次通知失败">接下来 3 次通知失败</);
     for (const kind of ['order', 'call', 'notify']) expect(html).toContain(`data-kind="${kind}"`);
     expect(html).toContain('/api/check');
     expect(html).toContain(`payjs_order_id=${id}`); // the notify body as sent

@@ -147,9 +147,41 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     const page = (q: string) => v.request(`${sandbox.url}/__sandbox/miniprogram/pages/pay${q}`);
     expect((await page(`?extraData=${encodeURIComponent(JSON.stringify(extraData))}`)).status).toBe(200);
     expect((await page('')).status).toBe(400);
-    const press = (form: Record<string, string>) => v.request(`${sandbox.url}/__sandbox/miniprogram/pages/pay`, { method: 'POST', body: new URLSearchParams(form) });
-    expect((await press({ extraData: JSON.stringify({ ...extraData, out_trade_no: tradeNo() }), action: 'cancel' })).status).toBe(200);
+    const press = (form: Record<string, string>) => v.request(`${sandbox.url}/__sandbox/miniprogram/pages/pay`, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual' });
+    const pressed = await press({ extraData: JSON.stringify({ ...extraData, out_trade_no: tradeNo() }), action: 'cancel' });
+    expect(pressed.status).toBe(303);
+    expect((await v.request(new URL(pressed.headers.get('location')!, sandbox.url).href)).status).toBe(200);
+    expect((await v.request(`${sandbox.url}/__sandbox/miniprogram/pages/result?r=broken`)).status).toBe(400);
     expect((await press({ extraData: '{' })).status).toBe(400);
+  });
+
+  it('applies tokens to one order, refusing bad tokens, an unknown order and a closed one', async () => {
+    const id = await paid();
+    expect((await ctl('POST', `/orders/${id}/scenario`, { tokens: 'notify=fail:2' })).body).toMatchObject({ notify: { failing: 2, round: 1 } });
+    expect(await status('POST', `/orders/${id}/scenario`, { tokens: 'api=hang' })).toBe(400);
+    expect(await status('POST', `/orders/${UNKNOWN}/scenario`, { tokens: 'notify=never' })).toBe(404);
+    expect(await status('POST', `/orders/${await closed()}/scenario`, { tokens: 'notify=never' })).toBe(409);
+  });
+
+  it('lists and loads scenario files, shipped or sent', async () => {
+    const files = (await ctl('GET', '/scenarios/files')).body as { files: { file: string }[] };
+    expect(files.files.length).toBeGreaterThanOrEqual(8);
+    expect(await status('POST', '/scenarios/files/late-notify.json')).toBe(201);
+    expect(await status('POST', '/scenarios/files/nothing.json')).toBe(404);
+    expect(await status('POST', '/scenarios/files?file=mine.json', { name: 'mine', description: '', rules: [{ tokens: 'pay=auto' }] })).toBe(201);
+    expect(await status('POST', '/scenarios/files', { name: 'mine', rules: [] })).toBe(400);
+    await ctl('DELETE', '/scenarios');
+  });
+
+  it('runs the conformance battery, lists and shows reports', async () => {
+    const run = await ctl('POST', '/conformance', { url: receiver.url });
+    expect(run.status).toBe(200);
+    const id = (run.body as { report: { id: string } }).report.id;
+    expect(await status('GET', '/conformance')).toBe(200);
+    expect(await status('GET', `/conformance/${id}`)).toBe(200);
+    expect(await status('GET', '/conformance/c999')).toBe(404);
+    expect(await status('POST', '/conformance', { url: 'mailto:x' })).toBe(400);
+    expect(await status('POST', '/conformance', { url: receiver.url, mchid: 'nobody' })).toBe(404);
   });
 
   it('serves the CA certificate and what intercepts payjs.cn', async () => {

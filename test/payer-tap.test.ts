@@ -49,7 +49,7 @@ describe('the order page\'s buttons', () => {
     const id = await nativeOrder(sandbox.url);
     const page = () => fetch(`${sandbox!.url}/dashboard/orders/${id}`).then((r) => r.text());
     const unpaid = await page();
-    expect(button(unpaid, 'pay')).not.toContain('disabled');
+    expect(button(unpaid, 'payOnTime')).not.toContain('disabled'); // Pay — notify on time: the override
     expect(button(unpaid, 'tap')).not.toContain('disabled');
     expect(unpaid).toContain('data-testid="actions-hint"');
     await act(sandbox, id, 'pay');

@@ -39,6 +39,8 @@ describe('a signature mismatch explains itself', () => {
     ['URL-encoded values', async () => ({ ...params, sign: await md5Upper(`body=Test%20Order%201&mchid=1234567890&out_trade_no=A1&total_fee=1&key=${KEY}`) }), /URL-encoded/],
     ['spaces as +', async () => ({ ...params, sign: '18683135D19FA267F87A932F02992649' }), /spaces were signed as "\+"/],
     ['no key appended', async () => ({ ...params, sign: await md5Upper('body=Test Order 1&mchid=1234567890&out_trade_no=A1&total_fee=1') }), /key was not appended/],
+    ['the key appended without "key="', async () => ({ ...params, sign: await md5Upper(`body=Test Order 1&mchid=1234567890&out_trade_no=A1&total_fee=1&${KEY}`) }), /appended without "key="/],
+    ['the keys not sorted', async () => ({ ...params, sign: await md5Upper(`mchid=1234567890&total_fee=1&out_trade_no=A1&body=Test Order 1&key=${KEY}`) }), /in the order they were sent, not sorted/],
     ['another merchant key', async () => ({ ...params, sign: sign(params, 'OtherKey') }), /merchant 9999/],
     ['a wrong key', async () => ({ ...params, sign: sign(params, 'Nobody') }), /wrong key/],
   ])('names the cause: %s', async (_name, make, cause) => {

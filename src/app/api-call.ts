@@ -33,6 +33,9 @@ export interface ApiRequest {
   /** The origin the caller reached the sandbox by, for the links in answers (default: the
    * sandbox's own URL). */
   base?: string;
+  /** For a caller in the process (the dashboard's test orders), filled in by the pipeline: the
+   * order a create call made, and the refusal its envelope answers. */
+  note?: Made & { refusal?: Refusal };
 }
 
 /** What the transport sends back. */
@@ -56,6 +59,9 @@ export interface ApiCallOptions {
   /** The sandbox's own URL, for links when the transport knows no origin. */
   url: () => string;
 }
+
+/** The order a call made, if it made one. */
+type Made = { payjs_order_id?: string };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
@@ -86,9 +92,14 @@ export function refusal(e: Refusal): ApiResponse {
  * call log. Refusals are answers (the envelope, HTTP 200); only a bug of the sandbox throws.
  */
 export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions): ApiCall {
-  /** The use case of the endpoint's kind; the gateway authorizes. */
-  const carryOut = async (endpoint: ApiEndpoint, params: Params, tokens: Token[], base: string): Promise<Answer> => {
-    if (isCreate(endpoint)) return (await gateway.create(endpoint, params, base, tokens)).answer;
+  /** The use case of the endpoint's kind; the gateway authorizes. An order made is noted in
+   * `made`: the cashier's answer is a redirect, and its call is linked to the order this way. */
+  const carryOut = async (endpoint: ApiEndpoint, params: Params, tokens: Token[], base: string, made: Made): Promise<Answer> => {
+    if (isCreate(endpoint)) {
+      const { order, answer } = await gateway.create(endpoint, params, base, tokens);
+      made.payjs_order_id = order.payjs_order_id;
+      return answer;
+    }
     if (isOrderCall(endpoint)) return { body: await gateway.orderCall(endpoint, params) };
     if (isQuery(endpoint)) return { body: gateway.merchantCalls.query(endpoint, params) };
     endpoint satisfies 'openid'; // the one redirect row: another one needs its use case here
@@ -98,7 +109,7 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
   /** Runs the call under its faults: `status` answers that HTTP status without carrying the call
    * out; `delay` answers late; `malformed` carries it out and answers broken JSON; `hang` carries
    * it out and never answers. */
-  const underFaults = async (endpoint: ApiEndpoint, params: Params, tokens: Token[], base: string): Promise<ApiResponse> => {
+  const underFaults = async (endpoint: ApiEndpoint, params: Params, tokens: Token[], base: string, made: Made): Promise<ApiResponse> => {
     const status = find(tokens, 'api=status');
     if (status) {
       const code = status.arg!;
@@ -106,7 +117,7 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
     }
     const delay = find(tokens, 'api=delay');
     if (delay) await sleep(delay.arg!);
-    const answer = await carryOut(endpoint, params, tokens, base);
+    const answer = await carryOut(endpoint, params, tokens, base, made);
     let response: ApiResponse = 'redirect' in answer
       ? { status: 302, headers: { location: answer.redirect } }
       : { status: 200, headers: { 'content-type': JSON_TYPE }, body: answer.body };
@@ -128,12 +139,13 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
     let tokens: Token[] = [];
     let response: ApiResponse | undefined;
     let error: Refusal | undefined;
+    const made: Made = request.note ?? {};
     try {
       if (request.read) ({ params, via } = await request.read());
       // A HEAD (or any other method) must not create an order.
       if (request.method !== 'GET' && request.method !== 'POST') throw new Refusal('METHOD_NOT_ALLOWED', [request.path]);
       tokens = gateway.scenarioFor(endpoint, params, header(request.headers, SCENARIO_HEADER));
-      response = await underFaults(endpoint, params, tokens, request.base ?? url());
+      response = await underFaults(endpoint, params, tokens, request.base ?? url(), made);
       return response;
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
@@ -143,6 +155,7 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
     } finally {
       const verdict = gateway.signVerdict(params);
       const body = typeof response?.body === 'object' ? response.body : undefined;
+      if (error && request.note) request.note.refusal = error;
       callLog.add({
         at,
         method: request.method,
@@ -152,7 +165,7 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
         ...request.arrival,
         params: { ...params },
         mchid: verdict.mchid,
-        payjs_order_id: text(params.payjs_order_id) ?? text(body?.payjs_order_id),
+        payjs_order_id: text(params.payjs_order_id) ?? text(body?.payjs_order_id) ?? made.payjs_order_id,
         out_trade_no: text(params.out_trade_no),
         sign: verdict.sign,
         ...(verdict.diagnosis ? { diagnosis: verdict.diagnosis } : {}),

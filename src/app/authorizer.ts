@@ -49,13 +49,13 @@ export class Authorizer {
     const id = fields.payjs_order_id;
     const named = fields.mchid ? merchants.require(fields.mchid) : undefined;
     const order = await load(id);
-    if (!order || (named && named.mchid !== order.mchid)) throw new Refusal('ORDER_NOT_FOUND', [id.slice(0, 40)]);
+    if (!order || (named && named.mchid !== order.mchid)) throw new Refusal('ORDER_NOT_FOUND', [id.slice(0, 40), ' for this merchant']);
     const merchant = merchants.require(order.mchid);
     // One verification per call: the other merchants' keys are tried only when it fails.
     const valid = this.verifies(params, merchant);
     // Signed with another merchant's key and no mchid: to that merchant the order does not exist.
     if (!named && !valid && merchants.list().some((m) => m !== merchant && verify(params, m.key))) {
-      throw new Refusal('ORDER_NOT_FOUND', [id.slice(0, 40)]);
+      throw new Refusal('ORDER_NOT_FOUND', [id.slice(0, 40), ' for this merchant']);
     }
     // Without mchid the caller has not shown whose key it holds: the expected sign stays hidden.
     this.verifySign(endpoint, params, merchant, named !== undefined, valid);
@@ -93,6 +93,6 @@ export class Authorizer {
     const expected = showExpected ? d.expected : '(send mchid to see the expected sign)';
     const debug = JSON.stringify({ endpoint, canonical: d.canonical, expected, received: d.received, cause: d.cause });
     this.options.onSignError?.(endpoint, debug);
-    throw new Refusal('SIGN_ERROR', [`${d.cause}; the sandbox signed "${d.canonical}" and got ${expected}`], debug);
+    throw new Refusal('SIGN_ERROR', [`${d.cause}; the sandbox signed "${d.canonical}", which gives ${expected}, and received ${d.received}`], debug);
   }
 }

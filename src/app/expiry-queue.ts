@@ -36,6 +36,12 @@ export class ExpiryQueue {
     this.armedAt = Infinity;
   }
 
+  /** The first `limit` expiries in time order (the Clock page lists them: the clock holds only
+   * the sweep for the earliest). */
+  upcoming(limit: number): Due[] {
+    return this.heap.sorted(limit);
+  }
+
   get size(): number {
     return this.heap.length;
   }

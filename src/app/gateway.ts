@@ -1,4 +1,4 @@
-import type { SandboxClock } from '../clock/clock.js';
+import type { SandboxClock, TaskLabel } from '../clock/clock.js';
 import type { Store } from '../store/store.js';
 import { Authorizer } from './authorizer.js';
 import { ExpiryQueue } from './expiry-queue.js';
@@ -12,7 +12,7 @@ import { payjsOrderId, token, type Random } from '../core/ids.js';
 import type { Merchant, Merchants } from '../core/merchant.js';
 import type { Channel, ControlAction, Order, OrderEvent, OrderFilter, PayerMishap, Payment } from '../core/order.js';
 import { ORDER_CODE_LENGTH } from '../core/protocol.js';
-import { find, parseTokens, type Token } from '../core/scenarios.js';
+import { applyToOrder, find, parseTokens, type Token } from '../core/scenarios.js';
 import type { Params } from '../core/sign.js';
 import { isExpired, transition, type Transition } from '../core/transitions.js';
 
@@ -24,6 +24,8 @@ export interface OrderEvents {
   paid(order: Order, tokens: Token[]): Promise<void>;
   checked(order: Order): Promise<void>;
   later(order: Order): Promise<void>;
+  /** Tokens were applied to a paid order: its notify starts again, shaped by them. */
+  rearm(order: Order, tokens: Token[]): Promise<unknown>;
 }
 
 export interface GatewayOptions {
@@ -49,8 +51,9 @@ export interface GatewayOptions {
 
 const ORDERS = 'orders';
 const DAY_MS = 86_400_000;
-/** The clock tasks of an order (expiry, delayed payment) are tagged with this owner. */
+/** The clock tasks of an order (expiry, delayed payment, scheduled refund) are tagged with this owner. */
 const TASK_PREFIX = 'order:';
+const taskOwner = (payjsOrderId: string) => `${TASK_PREFIX}${payjsOrderId}`;
 
 /** `pay=auto` without seconds pays as soon as the order exists. */
 const isImmediate = (t: Token | undefined) => t !== undefined && t.arg === undefined;
@@ -139,6 +142,7 @@ export class Gateway {
     const { order: paid } = transition(order, 'pay', now, payment);
     await this.save(paid);
     await this.options.notifier?.paid(paid, this.tokensOf(paid));
+    this.schedulePaid(paid);
     return paid;
   }
 
@@ -158,11 +162,18 @@ export class Gateway {
    * jumps with makes an order (channel `miniprogram`), then the payer's action inside it is applied
    * as on a pay page; `pay=auto` pays whatever the payer taps. Refused extraData makes no order. */
   async createFromMiniprogram(extraData: Params, action: 'pay' | 'fail' | 'cancel'): Promise<{ order: Order; outcome: 'paid' | 'failed' | 'cancelled' }> {
+    const { order, tokens } = await this.openMiniprogram(extraData);
+    return this.payerAction(order.payjs_order_id, isImmediate(find(tokens, 'pay=auto')) ? 'pay' : action);
+  }
+
+  /** The order the PAYJS mini-program makes from signed `extraData`, before the payer acts in it
+   * (the dashboard's test orders; `pay=auto` still pays it). */
+  async openMiniprogram(extraData: Params): Promise<{ order: Order; tokens: Token[] }> {
     const tokens = this.scenarioFor('miniprogram', extraData);
     const now = this.clock.now();
     const { fields, merchant } = this.auth.merchantCall('miniprogram', extraData, now);
     const order = await this.open('miniprogram', fields, merchant, now, tokens, false);
-    return this.payerAction(order.payjs_order_id, isImmediate(find(tokens, 'pay=auto')) ? 'pay' : action);
+    return { order, tokens };
   }
 
   /** An order as it stands now (an unpaid order past its expiry is closed first). */
@@ -207,6 +218,42 @@ export class Gateway {
     return this.apply(order, action);
   }
 
+  /**
+   * Applies scenario tokens to one existing order from now on (`POST /__sandbox/orders/{id}/scenario`,
+   * `sandbox.scenario(id, tokens)`): each group given replaces the order's tokens of that group.
+   * On an unpaid order they shape its payment and notify, and `pay=auto` pays it now (or after s
+   * seconds of sandbox time); on a paid or refunded order `notify=…` tokens start its notify
+   * again (see Notifier.rearm) and `pay=…` is refused, as is anything on a closed order.
+   */
+  async useScenario(payjsOrderId: string, input: string | string[] | undefined): Promise<Order> {
+    if (!(await this.order(payjsOrderId))) throw new Refusal('ORDER_NOT_FOUND', [payjsOrderId]);
+    const added = parseTokens(input);
+    const order = this.latest(payjsOrderId);
+    const scenario = applyToOrder(order.scenario, added);
+    const now = this.clock.now();
+    if (order.status === 'closed' || (order.status !== 'unpaid' && added.some((t) => t.group === 'pay' || t.name === 'order=expire'))) transition(order, 'pay', now); // refuses as pay would
+    const next: Order = { ...order, scenario, scenario_at: now };
+    await this.save(next);
+    if (order.status !== 'unpaid') {
+      if (added.some((t) => t.group === 'notify')) await this.options.notifier?.rearm(next, parseTokens(scenario));
+      if (find(added, 'order=refund')) this.schedulePaid(next);
+      return next;
+    }
+    if (isImmediate(find(added, 'pay=auto'))) return this.pay(payjsOrderId);
+    if (find(added, 'pay=auto') || find(added, 'order=expire')) this.scheduleUnpaid(next);
+    return next;
+  }
+
+  /** The expiries still to come of unpaid orders, earliest first, as the Clock page lists clock
+   * tasks (they are one sweep task on the clock: see ExpiryQueue). */
+  upcomingExpiries(limit: number): { at: number; label: TaskLabel }[] {
+    // Twice as many as are shown: some are of orders paid or closed since, passed over when due.
+    return this.expiries.upcoming(limit * 2)
+      .filter((e) => this.store.get<Order>(ORDERS, e.id)?.status === 'unpaid')
+      .slice(0, limit)
+      .map((e) => ({ at: e.at, label: { kind: 'expire', payjs_order_id: e.id } }));
+  }
+
   /** Forgets every order, or those of one merchant. */
   async reset(filter: { mchid?: string } = {}): Promise<void> {
     if (filter.mchid) {
@@ -233,6 +280,7 @@ export class Gateway {
     for (const order of this.store.values<Order>(ORDERS)) {
       this.index(order);
       if (order.status === 'unpaid') this.scheduleUnpaid(order);
+      if (order.status === 'paid') this.schedulePaid(order);
     }
   }
 
@@ -247,8 +295,10 @@ export class Gateway {
     let order = newOrder({ id, code: this.newCode(), channel, fields, merchant, now, tokens });
     if (paidAtOnce) order = transition(order, 'pay', now, this.payment(order, now)).order;
     await this.save(order);
-    if (order.status === 'paid') await this.options.notifier?.paid(order, this.tokensOf(order));
-    else this.scheduleUnpaid(order);
+    if (order.status === 'paid') {
+      await this.options.notifier?.paid(order, this.tokensOf(order));
+      this.schedulePaid(order);
+    } else this.scheduleUnpaid(order);
     return order;
   }
 
@@ -264,16 +314,33 @@ export class Gateway {
    * after s seconds of sandbox time. Both are clock tasks, set again after a restart. */
   private scheduleUnpaid(order: Order): void {
     const id = order.payjs_order_id;
-    const owner = `${TASK_PREFIX}${id}`;
+    const owner = taskOwner(id);
     this.expiries.add(order.expires_at, id);
-    if (!order.scenario) return; // no pay=auto, no micropay=password
+    if (!order.scenario) return; // no pay=auto, order=expire or micropay=password
     const tokens = this.tokensOf(order);
     const delayed = find(tokens, 'pay=auto')?.arg ?? ('password' in ENDPOINTS[order.channel] ? find(tokens, 'micropay=password')?.arg : undefined);
-    if (delayed !== undefined) {
-      this.clock.at(order.created_at + delayed * 1000, async () => {
-        if ((await this.order(id))?.status === 'unpaid') await this.pay(id);
-      }, owner);
+    const expire = find(tokens, 'order=expire');
+    if (expire) {
+      this.clock.at((order.scenario_at ?? order.created_at) + (expire.arg ?? 0) * 1000, async () => {
+        if ((await this.order(id))?.status === 'unpaid') await this.act(id, 'expire');
+      }, owner, { kind: 'expire', payjs_order_id: id });
     }
+    if (delayed !== undefined) {
+      this.clock.at((order.scenario_at ?? order.created_at) + delayed * 1000, async () => {
+        if ((await this.order(id))?.status === 'unpaid') await this.pay(id);
+      }, owner, { kind: 'pay', payjs_order_id: id });
+    }
+  }
+
+  /** `order=refund[:<s>]`: the paid order is refunded at once, or s seconds after the payment (a
+   * clock task, set again after a restart). */
+  private schedulePaid(order: Order): void {
+    const refund = find(this.tokensOf(order), 'order=refund');
+    if (!refund || order.paid_at === undefined) return;
+    const id = order.payjs_order_id;
+    this.clock.at(order.paid_at + (refund.arg ?? 0) * 1000, async () => {
+      if ((await this.order(id))?.status === 'paid') await this.act(id, 'refund');
+    }, taskOwner(id), { kind: 'refund', payjs_order_id: id });
   }
 
   private newCode(): string {

@@ -78,7 +78,7 @@ export const SNAPSHOT_RECORDS: Record<string, Schema> = {
   }),
   notifies: record({
     payjs_order_id: nonEmpty, mchid: nonEmpty, url: str(), base_at: finite, next: finite,
-    state: str(undefined, { enum: ['pending', 'delivered', 'checked', 'exhausted'] }), fields: mapOf(anything()), attempts: arr(anything()), tokens: arr(anything()),
+    state: str(undefined, { enum: ['pending', 'delivered', 'checked', 'exhausted', 'stopped'] }), fields: mapOf(anything()), attempts: arr(anything()), tokens: arr(anything()),
   }),
   scenarios: record({ id: nonEmpty, match: mapOf(anything()), steps: arr(arr(anything())), remaining: nullable(finite), used: finite }),
   merchants: record({ mchid: nonEmpty, key: nonEmpty }),

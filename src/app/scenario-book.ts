@@ -5,6 +5,8 @@ import { ORDER_CREATING } from '../core/endpoints.js';
 import { magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput as Input, type Subject, type Token } from '../core/scenarios.js';
 import type { Order } from '../core/order.js';
 import type { Params } from '../core/sign.js';
+import { Refusal } from '../core/errors.js';
+import { checkScenarioFile, type ScenarioFile } from './scenario-inputs.js';
 
 const RULES = 'scenarios';
 const readRule = validator<Input>(RuleInput);
@@ -23,6 +25,30 @@ export class ScenarioBook {
     const rule = makeRule(`s${++this.counter}`, readRule(input));
     await this.store.put(RULES, rule.id, rule);
     return rule;
+  }
+
+  /**
+   * Loads a scenario file (`{ name, description, rules }`): every rule is checked before any is
+   * added, so a file with one wrong rule adds nothing; the refusal names the path in the file
+   * (`late.json: rules[1].tokens …`). Answers the file and the rules added.
+   */
+  async load(value: unknown, file = 'scenario'): Promise<{ scenario: ScenarioFile; rules: Rule[] }> {
+    const scenario = checkScenarioFile(value, file);
+    scenario.rules.forEach((input, i) => {
+      try {
+        makeRule('check', input);
+      } catch (err) {
+        if (err instanceof Refusal) throw new Refusal('INVALID_PARAM', [`${file}.rules[${i}]`, err.message]);
+        throw err;
+      }
+    });
+    const rules: Rule[] = [];
+    for (const input of scenario.rules) {
+      const rule = makeRule(`s${++this.counter}`, input, scenario.name);
+      await this.store.put(RULES, rule.id, rule);
+      rules.push(rule);
+    }
+    return { scenario, rules };
   }
 
   /** The rules in force, oldest first. */

@@ -1,4 +1,5 @@
 import type { Order } from '../core/order.js';
+import { CREATE_ENDPOINTS } from '../core/endpoints.js';
 import type { NotifyEvent } from '../notify/notifier.js';
 import type { RecordedCall } from './call-log.js';
 
@@ -14,11 +15,15 @@ export interface TimelineLine {
 /** An order's life in time order: its history, its notify attempts, the calls that named it
  * (the control API and the dashboard show the same lines). */
 export function orderTimeline(order: Order, attempts: NotifyEvent[], calls: RecordedCall[]): TimelineLine[] {
-  return [
-    ...order.history.map((h) => ({ at: h.at, kind: 'order' as const, event: h.event })),
-    ...attempts.map((a) => ({ at: a.at, kind: 'notify' as const, attempt: a })),
-    ...calls.map((c) => ({ at: c.at, kind: 'call' as const, call: c })),
-  ].sort((a, b) => a.at - b.at);
+  // Lines at the same instant go in one fixed order, the one that reads as cause and effect:
+  // created, the create call that made it, the order's other events (in history order), the
+  // notify attempts (by number), the other calls (by id) — "created → native → paid → notify #1".
+  const ranked = [
+    ...order.history.map((h, i) => ({ line: { at: h.at, kind: 'order' as const, event: h.event }, rank: h.event === 'create' ? 0 : 2, n: i })),
+    ...calls.map((c) => ({ line: { at: c.at, kind: 'call' as const, call: c }, rank: (CREATE_ENDPOINTS as readonly string[]).includes(c.endpoint) ? 1 : 4, n: c.id })),
+    ...attempts.map((a) => ({ line: { at: a.at, kind: 'notify' as const, attempt: a }, rank: 3, n: a.attempt })),
+  ];
+  return ranked.sort((a, b) => a.line.at - b.line.at || a.rank - b.rank || a.n - b.n).map((r) => r.line);
 }
 
 /** A timeline line as the control API answers it: `what` in words, the record in `detail`. */

@@ -9,7 +9,7 @@ if (typeof result === 'number') {
   const stop = (signal: string) => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    console.error(`payjs-sandbox: ${signal}, writing the database and stopping`);
+    console.error(`payjs-sandbox: ${signal}, ${result.db ? 'writing the database and stopping' : 'stopping (memory only: nothing to write)'}`);
     result.close().then(
       () => process.exit(0),
       (e: Error) => {

@@ -5,6 +5,7 @@ import { checkMerchant, parseMerchantSpec, type Merchant } from '../core/merchan
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js';
 import { DatabaseRefused } from '../store/refusal.js';
 import { runDoctor } from './doctor.js';
+import { runCheckNotify } from './check-notify.js';
 import { runEnv } from './env.js';
 import { packageVersion } from '../http/package-files.js';
 
@@ -14,6 +15,8 @@ export const HELP = `payjs-sandbox: a local sandbox of the PAYJS payment gateway
 
 Usage: payjs-sandbox [options]
        payjs-sandbox doctor <dir>   check a mini-program's PAYJS return handling (see the README)
+       payjs-sandbox check-notify URL [--mchid M --key K] [--json | --junit FILE]
+                                    check a merchant's notify endpoint against PAYJS's rules
        payjs-sandbox env [--shell]  what to set so that code hard-coding https://payjs.cn reaches the sandbox
 
 Options:
@@ -23,7 +26,8 @@ Options:
   --memory                 keep nothing on disk
   --repair                 keep a damaged database file aside and start from what is valid
   --fsync                  fsync each journal write before answering (survives power loss; slower)
-  --merchant MCHID:KEY     add a merchant (repeatable; env PAYJS_SANDBOX_MERCHANTS=MCHID:KEY,MCHID:KEY)
+  --merchant MCHID:KEY[:NAME]
+                           add a merchant (repeatable; env PAYJS_SANDBOX_MERCHANTS=MCHID:KEY,MCHID:KEY)
   --merchants-file FILE    add the merchants of a JSON file (see fixtures/merchants.json)
   --unique-out-trade-no    refuse a second order with the same out_trade_no
   --lenient-sign           also accept lower-case hex and signatures that left out 0 values
@@ -31,6 +35,7 @@ Options:
   --no-magic-amounts       let total_fee 501-514 behave like any amount
   --notify-allow HOSTS     the only hosts notifies may reach, comma-separated: host, host:port, *.domain
   --seed FILE              create the merchants and orders of a seed file (see fixtures/seed.json)
+  --scenario FILE          load the rules of a scenario file (repeatable; see fixtures/scenarios/)
   --control-token T        the token the control API and dashboard require off loopback
                            (env PAYJS_SANDBOX_TOKEN; default: a random one, printed)
   --allowed-host NAME      another Host name the control API and dashboard answer to, besides
@@ -79,6 +84,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       'openid-page': { type: 'boolean' },
       'no-magic-amounts': { type: 'boolean' },
       seed: { type: 'string' },
+      scenario: { type: 'string', multiple: true },
       'notify-allow': { type: 'string' },
       'control-token': { type: 'string' },
       'proxy-port': { type: 'string' },
@@ -115,6 +121,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       magicAmounts: !values['no-magic-amounts'],
       notifyAllow: values['notify-allow']?.split(',').map((h) => h.trim()).filter(Boolean),
       controlToken: values['control-token'] ?? env.PAYJS_SANDBOX_TOKEN,
+      ...(values.scenario?.length ? { scenarios: values.scenario.map((f) => resolve(f)) } : {}),
       repair: values.repair ?? false,
       fsync: values.fsync ?? false,
       allowedHosts: values['allowed-host'],
@@ -182,6 +189,7 @@ export { packageVersion } from '../http/package-files.js';
 /** Runs the CLI: returns the exit code for help/errors, or keeps running until a signal. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, out = console.log, err = console.error): Promise<number | Sandbox> {
   if (argv[0] === 'doctor') return runDoctor(argv.slice(1), out, err);
+  if (argv[0] === 'check-notify') return runCheckNotify(argv.slice(1), out, err);
   if (argv[0] === 'env') return runEnv(argv.slice(1), env, out, err);
   let command: CliCommand;
   try {
@@ -198,7 +206,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   } catch (e) {
     // A database the sandbox will not touch is a usage error (exit 2), like a bad flag.
     if (e instanceof DatabaseRefused) return err(`payjs-sandbox: ${e.message}`), 2;
-    err(`payjs-sandbox: could not start: ${(e as Error).message}`);
+    const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    err(`payjs-sandbox: could not start: ${(e as Error).message}${inUse ? `\n(another program listens on port ${command.options.port}: stop it, or choose another port with --port N, or --port 0 for a free one)` : ''}`);
     return 1;
   }
   if (command.seed) {

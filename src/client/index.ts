@@ -16,10 +16,14 @@ import type { NotifyEvent } from '../notify/notifier.js';
 import type { CallFilter, RecordedCall } from '../app/call-log.js';
 import type { Seed, Snapshot } from '../app/admin.js';
 import type { Sandbox } from '../sandbox.js';
+import type { ConformanceReport } from '../notify/conformance.js';
+import type { ScenarioFile } from '../app/scenario-inputs.js';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { SandboxRequestError, controlHttp, type ControlCall } from './http.js';
 
 export { SandboxRequestError };
-export type { CallFilter, Merchant, NotifyEvent, NotifyJob, Order, RecordedCall, Rule, RuleInput, Seed, Snapshot };
+export type { CallFilter, ConformanceReport, Merchant, NotifyEvent, NotifyJob, Order, RecordedCall, Rule, RuleInput, ScenarioFile, Seed, Snapshot };
 
 export interface ConnectOptions {
   /** The control token the banner printed; needed when the sandbox listens beyond loopback. */
@@ -103,6 +107,12 @@ export interface SandboxClient {
   calls(filter?: CallFilter): Promise<RecordedCall[]>;
   /** Adds a scenario rule; resolves with it and its id. */
   use(rule: RuleInput): Promise<Rule>;
+  /** Applies scenario tokens to one existing order from now on (`POST /orders/{id}/scenario`). */
+  useOn(payjsOrderId: string, tokens: string | string[]): Promise<{ order: Order; notify: NotifyJob | null }>;
+  /** Loads a scenario file: a path (read here, in the test's process) or its parsed JSON. */
+  load(file: string | ScenarioFile): Promise<{ scenario: ScenarioFile; rules: Rule[] }>;
+  /** Runs the notify-endpoint conformance battery against `url` (`POST /conformance`). */
+  checkNotify(url: string, options?: { mchid?: string }): Promise<ConformanceReport>;
   /** Forgets every order, notify, scenario rule and recorded call, or those of one merchant. */
   reset(filter?: { mchid?: string }): Promise<void>;
   /** Adds the merchants and orders of a seed (fixtures/seed.json has the shape). */
@@ -119,7 +129,7 @@ export interface SandboxClient {
 // client takes the same arguments and answers the same values, in a promise. (waitForNotify
 // differs on purpose: it takes fields, not a predicate.)
 type AsyncOf<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
-type Shared = 'pay' | 'order' | 'orders' | 'notifications' | 'calls' | 'use' | 'reset' | 'seed' | 'snapshot' | 'restore' | 'addMerchant';
+type Shared = 'pay' | 'order' | 'orders' | 'notifications' | 'calls' | 'use' | 'useOn' | 'load' | 'checkNotify' | 'reset' | 'seed' | 'snapshot' | 'restore' | 'addMerchant';
 type SameShape<T extends { [K in Shared]: AsyncOf<Sandbox[K]> } & Pick<Sandbox, 'url' | 'merchant'>> = T;
 type _ClientSharesSandboxShape = SameShape<SandboxClient>;
 
@@ -175,6 +185,18 @@ function client(url: string, call: ControlCall, merchant: Merchant): SandboxClie
     waitForNotify: (match, opts) => waitForNotify(call, match, opts?.timeout ?? 5000),
     calls: async (filter = {}) => (await call<{ calls: RecordedCall[] }>('GET', '/calls', { query: { ...filter } })).calls,
     use: async (rule) => (await call<{ scenario: Rule }>('POST', '/scenarios', { body: rule })).scenario,
+    useOn: (payjsOrderId, tokens) => call('POST', `/orders/${id(payjsOrderId, 'useOn')}/scenario`, { body: { tokens } }),
+    load: async (file) => {
+      if (typeof file !== 'string') return call('POST', '/scenarios/files', { body: file });
+      let body: unknown;
+      try {
+        body = JSON.parse(await readFile(file, 'utf8'));
+      } catch (err) {
+        throw new Error(`load(${file}): ${(err as Error).message}`);
+      }
+      return call('POST', '/scenarios/files', { body, query: { file: basename(file) } });
+    },
+    checkNotify: async (target, opts) => (await call<{ report: ConformanceReport }>('POST', '/conformance', { body: { url: target, ...(opts?.mchid ? { mchid: opts.mchid } : {}) }, timeoutMs: 60_000 })).report,
     reset: async (filter = {}) => {
       await call('POST', '/reset', { query: { mchid: filter.mchid } });
     },

@@ -15,6 +15,16 @@ interface Task {
   run: () => unknown;
   /** Who set it (`order:<id>`, `notify:<id>`), to cancel it with what it belongs to. */
   owner?: string;
+  label?: TaskLabel;
+}
+
+/** What a waiting task is, for the dashboard's Clock page: a notify rung, an expiry, a delayed
+ * payment, a scheduled refund, and the order it concerns. */
+export interface TaskLabel {
+  kind: 'notify' | 'expire' | 'pay' | 'refund';
+  payjs_order_id: string;
+  /** The notify rung, for `notify`. */
+  step?: number;
 }
 
 export interface SandboxClockOptions {
@@ -52,10 +62,10 @@ export class SandboxClock implements Clock {
   }
 
   /** Runs `run` when the clock reaches `at` (at once if it already has); `owner` tags the task
-   * for `cancel`. */
-  at(at: number, run: () => unknown, owner?: string): void {
+   * for `cancel`, `label` says what it is on the Clock page. */
+  at(at: number, run: () => unknown, owner?: string, label?: TaskLabel): void {
     if (this.stopped) return;
-    this.tasks.push({ at, seq: this.seq++, run, owner });
+    this.tasks.push({ at, seq: this.seq++, run, owner, label });
     if (at <= this.now()) this.kick();
     else if (this.tasks.peek()!.seq === this.seq - 1) this.arm();
   }
@@ -123,6 +133,12 @@ export class SandboxClock implements Clock {
   /** How many tasks wait. */
   get pending(): number {
     return this.tasks.length;
+  }
+
+  /** The first `limit` waiting tasks in the order they will run: when, and what (if labelled).
+   * A task may find nothing to do when it runs (the order was paid or checked meanwhile). */
+  upcoming(limit = 200): { at: number; label?: TaskLabel }[] {
+    return this.tasks.sorted(limit).map(({ at, label }) => (label ? { at, label } : { at }));
   }
 
   /** Drops every task and stops the real-time timer. */

@@ -17,6 +17,11 @@ export class Heap<T> {
     this.items.length = 0;
   }
 
+  /** The first `limit` items in order (a copy; the heap is left as it is). */
+  sorted(limit: number): T[] {
+    return [...this.items].sort((a, b) => (this.before(a, b) ? -1 : 1)).slice(0, limit);
+  }
+
   /** Keeps the items `keep` picks, and restores the heap order. */
   keep(keep: (item: T) => boolean): void {
     const kept = this.items.filter(keep);

@@ -12,7 +12,8 @@ const MESSAGES = {
   UNKNOWN_MCHID: (m: string) => `商户号不存在 (unknown mchid "${m}": use a merchant the sandbox was started with)`,
   SIGN_MISSING: () => '缺少参数：sign (missing required parameter "sign")',
   SIGN_ERROR: (hint: string) => `签名错误 (signature mismatch: ${hint})`,
-  ORDER_NOT_FOUND: (id: string) => `订单不存在 (no order "${id}" for this merchant)`,
+  // "for this merchant" only where a merchant asked (the PAYJS API); the control API has none.
+  ORDER_NOT_FOUND: (id: string, scope = '') => `订单不存在 (no order "${id}"${scope})`,
   ORDER_PAID: () => '订单已支付 (the order is paid: refund it instead)',
   ORDER_CLOSED: () => '订单已关闭 (the order is closed: create a new one)',
   ORDER_REFUNDED: () => '订单已退款 (the order has been refunded)',

@@ -41,8 +41,13 @@ export interface NotifyJob {
   /** The ladder rung the next attempt is on. */
   next: number;
   /** `pending` while rungs are left; `delivered` on an HTTP 200; `checked` when a successful check
-   * stopped it (payjs-api.md §14); `exhausted` after the last rung. */
-  state: 'pending' | 'delivered' | 'checked' | 'exhausted';
+   * stopped it (payjs-api.md §14); `exhausted` after the last rung; `stopped` when `notify=never`
+   * was applied to the paid order. */
+  state: 'pending' | 'delivered' | 'checked' | 'exhausted' | 'stopped';
+  /** Attempts still to be lost on the way (`notify=fail:<n>` applied to the order). */
+  failing?: number;
+  /** How many times tokens applied to the order re-armed the ladder (each time a new ladder). */
+  round?: number;
   /** The scenario tokens that shape delivery (`notify=…`). */
   tokens: string[];
   /** The signed fields, in the order sent. */

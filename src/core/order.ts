@@ -46,6 +46,8 @@ export interface Order {
   history: OrderHistoryEntry[];
   /** Scenario tokens chosen at creation that shape what happens next (`pay=…`, `notify=…`). */
   scenario?: string[];
+  /** When tokens were last applied to the existing order (`pay=auto:<s>` counts from then). */
+  scenario_at?: number;
 }
 
 /** What a payment adds to an order. */

@@ -8,7 +8,7 @@ import { Refusal } from './errors.js';
  */
 
 /** How a token's argument is read. */
-type Arg = 'none' | 'seconds?' | 'seconds' | 'count' | 'ms' | 'status';
+type Arg = 'none' | 'seconds?' | 'seconds' | 'count' | 'count?' | 'ms' | 'status';
 
 interface Definition {
   arg: Arg;
@@ -20,13 +20,15 @@ export const VOCABULARY = {
   'pay=auto': { arg: 'seconds?', meaning: 'the payer pays at once, or after <s> seconds of sandbox time' },
   'pay=fail': { arg: 'none', meaning: "the payer's Pay on a pay page fails; the order stays unpaid" },
   'pay=cancel': { arg: 'none', meaning: 'the payer cancels on the pay page; the order stays unpaid' },
+  'order=expire': { arg: 'seconds?', meaning: 'the unpaid order expires (closes) at once, or after <s> seconds of sandbox time' },
+  'order=refund': { arg: 'seconds?', meaning: 'the order is refunded as soon as it is paid, or <s> seconds after' },
   'notify=never': { arg: 'none', meaning: 'no notify is sent for the order' },
   'notify=late': { arg: 'seconds', meaning: 'the first notify comes <s> seconds late (the whole ladder shifts)' },
   'notify=duplicate': { arg: 'count', meaning: 'the first notify is sent <n> times, the same signed body each time' },
   'notify=forged': { arg: 'none', meaning: 'notifies carry a sign that does not verify: the merchant must reject them' },
   'notify=extra-fields': { arg: 'none', meaning: 'notifies carry unknown fields, signed, as PAYJS warns it may add' },
   'notify=replay': { arg: 'none', meaning: 'the first notify arrives again after a later event (refund, reverse)' },
-  'notify=fail': { arg: 'none', meaning: 'the attempt is lost on the way: counted as failed and retried on the ladder' },
+  'notify=fail': { arg: 'count?', meaning: 'attempts are lost on the way, counted as failed and retried on the ladder: the matched one (a rule), or the next <n> (default 1) of an order' },
   'micropay=password': { arg: 'seconds?', meaning: 'micropay answers 需要用户输入支付密码; paid after <s> seconds, or never' },
   'api=delay': { arg: 'ms', meaning: 'the call is answered <ms> milliseconds late' },
   'api=status': { arg: 'status', meaning: 'the call is answered with HTTP <code> and not carried out' },
@@ -72,13 +74,17 @@ export const MAGIC_AMOUNTS: Record<number, string> = {
 };
 
 const known = () => (Object.keys(VOCABULARY) as TokenName[]).map((n) => `${n}${argHint(VOCABULARY[n].arg)}`).join(', ');
-const argHint = (arg: Arg) => ({ none: '', 'seconds?': '[:<s>]', seconds: ':<s>', count: ':<n>', ms: ':<ms>', status: ':<code>' })[arg];
+/** How the token's argument is written in the vocabulary table (`[:<s>]`, `:<n>`, …). */
+export const argHint = (arg: Arg) => ({ none: '', 'seconds?': '[:<s>]', seconds: ':<s>', count: ':<n>', 'count?': '[:<n>]', ms: ':<ms>', status: ':<code>' })[arg];
 
 /** Parses `pay=auto:5,notify=late:30` (or a list of such strings); refuses unknown tokens with the
  * list of known ones. */
 export function parseTokens(input: string | string[] | undefined): Token[] {
   if (input === undefined) return [];
   const parts = (Array.isArray(input) ? input : [input]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+  // "pay=auto notify=late:30" is a common slip: say how to separate tokens, not that 30 is no number.
+  const spaced = parts.find((p) => /\s/.test(p));
+  if (spaced) throw new Refusal('UNKNOWN_SCENARIO', [`${spaced.slice(0, 60)} (separate tokens with commas, not spaces)`, known()]);
   return parts.map(parseToken);
 }
 
@@ -94,12 +100,12 @@ function parseToken(text: string): Token {
     return { group: groupOf(name), name, text };
   }
   if (raw === undefined) {
-    if (def.arg === 'seconds?') return { group: groupOf(name), name, text };
+    if (def.arg === 'seconds?' || def.arg === 'count?') return { group: groupOf(name), name, text };
     throw bad('needs an argument');
   }
   if (!/^\d+(\.\d+)?$/.test(raw)) throw bad('the argument must be a number');
   const arg = Number(raw);
-  if (def.arg === 'count' && (!Number.isInteger(arg) || arg < 1 || arg > 100)) throw bad('the count must be 1 to 100');
+  if ((def.arg === 'count' || def.arg === 'count?') && (!Number.isInteger(arg) || arg < 1 || arg > 100)) throw bad('the count must be 1 to 100');
   if (def.arg === 'status' && (!Number.isInteger(arg) || arg < 100 || arg > 599)) throw bad('the status must be 100 to 599');
   if (def.arg === 'ms' && arg > 600_000) throw bad('at most 600000 ms');
   return { group: groupOf(name), name, arg, text };
@@ -155,6 +161,8 @@ export interface Rule {
   remaining: number | null;
   /** How many times it matched. */
   used: number;
+  /** The name of the scenario file it came from, if any. */
+  from?: string;
 }
 
 /** What a client posts to /__sandbox/scenarios or hands to `sandbox.use()`. */
@@ -168,8 +176,13 @@ export interface RuleInput {
 }
 
 /** Turns a rule input of the right shape (app/inputs.ts checks it) into a rule; its tokens are
- * parsed here, once. */
-export function makeRule(id: string, input: RuleInput): Rule {
+ * parsed here, once. `from` names the scenario file it came from. */
+export function makeRule(id: string, input: RuleInput, from?: string): Rule {
+  const rule = makeBareRule(id, input);
+  return from ? { ...rule, from } : rule;
+}
+
+function makeBareRule(id: string, input: RuleInput): Rule {
   const match = { ...(input.match ?? {}) };
   if (input.sequence !== undefined) {
     const steps = input.sequence.map((s) => parseTokens(s).map((t) => t.text));
@@ -187,4 +200,21 @@ export function takeStep(rule: Rule): { tokens: Token[]; next: Rule | null } {
   const remaining = rule.remaining === null ? null : rule.remaining - 1;
   const next = remaining === 0 ? null : { ...rule, remaining, used: rule.used + 1 };
   return { tokens: parseTokens(step), next };
+}
+
+/** The groups whose tokens act on an order after it exists (`api=…` acts on a call, `micropay=…`
+ * on the create call itself). */
+export const ORDER_GROUPS: readonly Group[] = ['pay', 'order', 'notify'];
+
+/**
+ * An order's scenario after tokens are applied to it "from now on": each group given replaces
+ * the order's tokens of that group (so `notify=late:30` after `notify=never` means late, not
+ * never); groups not given are kept. Refuses tokens that cannot act on an existing order.
+ */
+export function applyToOrder(existing: readonly string[] | undefined, added: readonly Token[]): string[] {
+  const wrong = added.find((t) => !ORDER_GROUPS.includes(t.group));
+  if (wrong) throw new Refusal('INVALID_PARAM', ['tokens', `${wrong.text} cannot act on an existing order: give pay=…, order=… and notify=… tokens (api=… goes in a rule or the X-Payjs-Sandbox-Scenario header)`]);
+  if (added.length === 0) throw new Refusal('INVALID_PARAM', ['tokens', 'give the tokens to apply, e.g. "notify=late:30"']);
+  const groups = new Set(added.map((t) => t.group));
+  return [...parseTokens(existing ? [...existing] : []).filter((t) => !groups.has(t.group)).map((t) => t.text), ...added.map((t) => t.text)];
 }

@@ -6,6 +6,8 @@ export type Params = Record<string, ParamValue>;
 
 /** Variations of the canonical string that clients get wrong; used to explain a mismatch. */
 interface Variant {
+  /** Keep the order the parameters came in instead of sorting them. */
+  unsorted?: boolean;
   keepEmpty?: boolean;
   dropZero?: boolean;
   encode?: (v: string) => string;
@@ -37,7 +39,7 @@ function flatten(name: string, v: ParamValue, out: [string, string][], variant: 
 function pairs(params: Params, variant: Variant = {}, sorted = false): [string, string][] {
   const out: [string, string][] = [];
   const names = Object.keys(params).filter((k) => k !== 'sign');
-  if (!sorted) names.sort();
+  if (!sorted && !variant.unsorted) names.sort();
   for (const k of names) flatten(k, params[k], out, variant);
   return out;
 }
@@ -110,6 +112,8 @@ export function diagnose(params: Params, key: string, otherKeys: { mchid: string
     [got === withKey({ encode: (v) => v.replace(/ /g, '+') }), 'spaces were signed as "+" (urlencode then unquote); sign the raw values'],
     [got === withKey({ encode: urlencode }) || got === withKey({ encode: phpUrlencode }), 'values were URL-encoded before signing; sign the raw values'],
     [got === md5(joined(pairs(params))), 'the key was not appended; end the string with "&key=" and the merchant key'],
+    [got === md5(`${joined(pairs(params))}${key}`) || got === md5(`${joined(pairs(params))}&${key}`), 'the key was appended without "key=": end the string with "&key=" and the merchant key, not the bare key'],
+    [Object.keys(params).length > 2 && got === withKey({ unsorted: true }), 'the parameters were signed in the order they were sent, not sorted: sort the names in ASCII order before joining them'],
   ];
   for (const other of otherKeys) {
     if (other.key !== key) checks.push([got === withKey({}, other.key), `signed with the key of merchant ${other.mchid}, not this merchant's key`]);

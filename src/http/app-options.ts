@@ -7,6 +7,7 @@ import type { CallLog } from '../app/call-log.js';
 import type { Admin } from '../app/admin.js';
 import type { EventHub } from '../app/event-hub.js';
 import type { InterceptionInfo } from '../proxy/interception.js';
+import type { ConformanceRuns } from '../app/conformance-runs.js';
 
 /** What the HTTP app is given: the use cases and collaborators its routers call. */
 export interface AppOptions {
@@ -19,6 +20,8 @@ export interface AppOptions {
   callLog: CallLog;
   admin: Admin;
   events: EventHub;
+  /** The notify-endpoint conformance battery and its last reports. */
+  conformance: ConformanceRuns;
   /** When set, the control API and the dashboard require it (the sandbox is not on loopback). */
   controlToken?: string;
   /** Host names the control API and dashboard answer to besides loopback names and IPs. */

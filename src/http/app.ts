@@ -12,6 +12,8 @@ import { guardControl } from './host-check.js';
 import { pageRoutes } from './routes/pages.js';
 import { dashboardRoutes } from './routes/dashboard/index.js';
 import { miniprogramRoutes } from './routes/miniprogram.js';
+import { notifySinkRoutes } from './routes/notify-sink.js';
+import { faviconRoutes } from './routes/favicon.js';
 
 export type { AppOptions } from './app-options.js';
 
@@ -23,7 +25,7 @@ export function createApp(options: AppOptions): Koa {
   app.use(errorBoundary(log));
   app.use(guardControl(options.allowedHosts ?? []));
   if (options.controlToken) app.use(requireControlToken(options.controlToken));
-  for (const router of [apiRoutes(options.apiCall, url), pageRoutes(gateway), miniprogramRoutes(gateway), controlRoutes(options), openApiRoutes(options)]) {
+  for (const router of [apiRoutes(options.apiCall, url), pageRoutes(gateway), miniprogramRoutes(gateway), notifySinkRoutes(), faviconRoutes(), controlRoutes(options), openApiRoutes(options)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

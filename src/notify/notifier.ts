@@ -20,6 +20,9 @@ export interface NotifyEvent extends NotifyAttempt {
 
 export type NotifyPredicate = (event: NotifyEvent) => boolean;
 
+/** What attempts that used `lost` of the order's notify=fail:<n> take off the job. */
+const spend = (job: NotifyJob, lost: number): Partial<NotifyJob> => (lost > 0 && job.failing ? { failing: Math.max(0, job.failing - lost) } : {});
+
 /** An attempt made, before it is numbered and recorded with its job. */
 type Sent = Omit<NotifyAttempt, 'attempt'>;
 
@@ -71,21 +74,45 @@ export class Notifier {
   /** An order became paid: start its ladder (no notify_url or `notify=never`: nothing). */
   async paid(order: Order, tokens: Token[]): Promise<void> {
     if (!order.notify_url || find(tokens, 'notify=never')) return;
+    const job = this.arm(order, tokens, order.paid_at ?? this.clock.now(), []);
+    await this.save(job, Symbol(job.payjs_order_id));
+    this.schedule(job);
+  }
+
+  /**
+   * Tokens applied to a paid order "from now on" (`POST /__sandbox/orders/{id}/scenario`): the
+   * ladder starts again from its first rung now (later with `notify=late`), shaped by `tokens`,
+   * the attempts so far kept; `notify=never` stops it. It is a new ladder: the clock tasks of the
+   * old one find nothing to do, and an attempt of it still in flight records nothing. Answers the
+   * job, or undefined when the order has no notify_url.
+   */
+  async rearm(order: Order, tokens: Token[]): Promise<NotifyJob | undefined> {
+    if (!order.notify_url) return undefined;
+    const old = this.job(order.payjs_order_id);
+    const armed = this.arm(order, tokens, this.clock.now(), old?.attempts ?? [], (old?.round ?? 0) + 1);
+    const job: NotifyJob = find(tokens, 'notify=never') ? { ...armed, state: 'stopped' } : armed;
+    await this.save(job, Symbol(job.payjs_order_id));
+    if (job.state === 'pending') this.schedule(job);
+    return job;
+  }
+
+  private arm(order: Order, tokens: Token[], from: number, attempts: NotifyAttempt[], round?: number): NotifyJob {
     const key = this.options.merchants.require(order.mchid).key;
-    const job: NotifyJob = {
+    const fail = find(tokens, 'notify=fail');
+    return {
       payjs_order_id: order.payjs_order_id,
       out_trade_no: order.out_trade_no,
       mchid: order.mchid,
-      url: order.notify_url,
-      base_at: (order.paid_at ?? this.clock.now()) + (find(tokens, 'notify=late')?.arg ?? 0) * 1000,
+      url: order.notify_url!,
+      base_at: from + (find(tokens, 'notify=late')?.arg ?? 0) * 1000,
       next: 0,
       state: 'pending',
       tokens: tokens.filter((t) => t.group === 'notify').map((t) => t.text),
       fields: notifyFields(order, key, { extraFields: !!find(tokens, 'notify=extra-fields'), forged: !!find(tokens, 'notify=forged') }),
-      attempts: [],
+      ...(fail ? { failing: fail.arg ?? 1 } : {}),
+      ...(round ? { round } : {}),
+      attempts,
     };
-    await this.save(job, Symbol(job.payjs_order_id));
-    this.schedule(job);
   }
 
   /** A successful check of a paid order stops the retries; the attempt in flight finishes. */
@@ -100,7 +127,8 @@ export class Notifier {
     const job = this.job(order.payjs_order_id);
     if (!job || !job.tokens.includes('notify=replay') || job.attempts.some((a) => a.kind === 'replay')) return;
     const ladder = this.ladderOf(job);
-    await this.record(job.payjs_order_id, ladder, [await this.post(job, 'replay', undefined, [])]);
+    const { sent, lost } = await this.send(job, ['replay'], undefined, []);
+    await this.record(job.payjs_order_id, ladder, sent, (now) => spend(now, lost));
   }
 
   /** Sends the notify of an order once more, now (the dashboard's resend). */
@@ -108,8 +136,8 @@ export class Notifier {
     const job = this.job(payjsOrderId);
     if (!job) return undefined;
     const ladder = this.ladderOf(job);
-    const sent = await this.post(job, 'manual', undefined, []);
-    const events = await this.record(payjsOrderId, ladder, [sent], (now) => (sent.delivered && now.state === 'pending' ? { state: 'delivered' } : {}));
+    const { sent, lost } = await this.send(job, ['manual'], undefined, []);
+    const events = await this.record(payjsOrderId, ladder, sent, (now) => ({ ...spend(now, lost), ...(sent[0].delivered && now.state === 'pending' ? { state: 'delivered' as const } : {}) }));
     return events?.[0];
   }
 
@@ -200,13 +228,15 @@ export class Notifier {
   private schedule(job: NotifyJob): void {
     const step = job.next;
     const at = dueAt(job, step);
-    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step), taskOwner(job.payjs_order_id));
+    // The task runs the rung of the ladder it was set for: once tokens re-arm the order's notify
+    // (a new ladder), or a reset or restore replaces the job, it finds nothing to do.
+    const ladder = this.ladderOf(job);
+    if (at !== null) this.clock.at(at, () => this.runStep(job.payjs_order_id, step, ladder), taskOwner(job.payjs_order_id), { kind: 'notify', payjs_order_id: job.payjs_order_id, step });
   }
 
-  private async runStep(payjsOrderId: string, step: number): Promise<void> {
-    const job = this.job(payjsOrderId);
+  private async runStep(payjsOrderId: string, step: number, ladder: symbol): Promise<void> {
+    const job = this.current(payjsOrderId, ladder);
     if (!job || job.state !== 'pending' || job.next !== step || this.running.has(payjsOrderId)) return;
-    const ladder = this.ladderOf(job);
     this.running.add(payjsOrderId);
     try {
       await this.climb(job, step);
@@ -222,15 +252,15 @@ export class Notifier {
     const rule = this.options.scenarios.take({ endpoint: 'notify', mchid: job.mchid, out_trade_no: job.out_trade_no, notify_url: job.url, total_fee: Number(job.fields.total_fee) });
     const tokens = [...parseTokens(job.tokens), ...rule];
     const copies = step === 0 ? (find(tokens, 'notify=duplicate')?.arg ?? 1) : 1;
-    const sent: Sent[] = [];
-    for (let i = 0; i < copies; i++) sent.push(await this.post(job, i === 0 ? 'ladder' : 'duplicate', step, rule));
+    const { sent, lost } = await this.send(job, Array.from({ length: copies }, (_, i) => (i === 0 ? 'ladder' : 'duplicate')), step, rule);
     const delivered = sent.some((a) => a.delivered);
     // The attempts and the rung they lead to are one write: a kill between two writes would
     // leave an attempt recorded on a rung that runs again at the restart.
     await this.record(job.payjs_order_id, ladder, sent, (now): Partial<NotifyJob> => {
-      if (now.state !== 'pending') return {};
-      if (delivered) return { state: 'delivered' };
-      return dueAt(now, step + 1) === null ? { state: 'exhausted' } : { next: step + 1 };
+      const spent = spend(now, lost);
+      if (now.state !== 'pending') return spent;
+      if (delivered) return { ...spent, state: 'delivered' };
+      return { ...spent, ...(dueAt(now, step + 1) === null ? { state: 'exhausted' as const } : { next: step + 1 }) };
     });
   }
 
@@ -252,14 +282,29 @@ export class Notifier {
     return events;
   }
 
-  /** One POST; `rule` tokens shape this attempt only. */
-  private async post(job: NotifyJob, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[]): Promise<Sent> {
+  /** POSTs one after another, one per kind. A rule's notify=fail loses each attempt it matched;
+   * the order's notify=fail:<n> loses the next n of the job's attempts: `lost` says how many of
+   * those these used, for record() to take off the job. */
+  private async send(job: NotifyJob, kinds: NotifyAttempt['kind'][], step: number | undefined, rule: Token[]): Promise<{ sent: Sent[]; lost: number }> {
+    const ruleFails = !!find(rule, 'notify=fail');
+    const sent: Sent[] = [];
+    let lost = 0;
+    for (const kind of kinds) {
+      const drop = ruleFails || lost < (job.failing ?? 0);
+      if (!ruleFails && drop) lost += 1;
+      sent.push(await this.post(job, kind, step, rule, drop));
+    }
+    return { sent, lost };
+  }
+
+  /** One POST, unless `drop` loses it on the way; `rule` tokens shape this attempt only. */
+  private async post(job: NotifyJob, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[], drop: boolean): Promise<Sent> {
     const forged = !!find(rule, 'notify=forged');
     const extra = !!find(rule, 'notify=extra-fields');
     const fields = forged || extra ? signNotify(job.fields, this.options.merchants.require(job.mchid).key, { forged, extraFields: extra }) : job.fields;
     const body = encodeBody(fields);
     const at = this.clock.now();
-    const delivery = find(rule, 'notify=fail')
+    const delivery = drop
       ? { ms: 0, error: 'scenario' as const, detail: 'notify=fail: a scenario dropped this attempt on the way' }
       : await this.transport(job.url, body);
     return { kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };

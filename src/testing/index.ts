@@ -15,6 +15,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js';
 import { connectSandbox, type SandboxClient } from '../client/index.js';
 import { interceptPayjs } from '../intercept/index.js';
 
+export { assertNotifyEndpoint, type NotifyEndpointOptions } from './notify-endpoint.js';
 export { assertCalled, assertNotCalled, assertNoBadSignatures, formatCall, formatCalls, SandboxAssertionError, type HasCallLog, type HasJournal } from './assertions.js';
 
 type Hook = (fn: () => unknown, timeout?: number) => void;

@@ -74,7 +74,7 @@ describe('a page from another site', () => {
     expect(read.text).not.toContain(id);
 
     await page.goto(`${sandbox.url}/dashboard/orders/${id}`);
-    await page.locator('button[data-action="pay"]').click();
+    await page.locator('button[data-action="payOnTime"]').click();
     await expect.poll(async () => (await sandbox.order(id))?.status, { timeout: 5000 }).toBe('paid');
     await page.close();
   });

@@ -58,12 +58,12 @@ describe('the dashboard in a browser', () => {
   it('pays an order from its page: the status turns paid and the notify attempt shows', async () => {
     const id = await nativeOrder(sandbox.url, { notify_url: receiver.url });
     await open(`/dashboard/orders/${id}`);
-    await page.locator('button[data-action="pay"]').click();
+    await page.locator('button[data-action="payOnTime"]').click();
     await page.locator('[data-testid="order-status"][data-status="paid"]').waitFor();
     await page.locator('[data-testid="attempts"] tr[data-attempt="1"][data-delivered="true"]').waitFor();
     await page.locator('[data-job-state="delivered"]').waitFor();
     expect(receiver.received.at(-1)?.fields.payjs_order_id).toBe(id);
-    await expect(page.locator('button[data-action="pay"]').isDisabled()).resolves.toBe(true);
+    await expect(page.locator('button[data-action="payOnTime"]').isDisabled()).resolves.toBe(true);
 
     await page.getByTestId('resend').click();
     await page.locator('[data-testid="attempts"] tr[data-attempt="2"]').waitFor();

@@ -1,5 +1,8 @@
 import { CONTROL_ACTIONS } from '../../core/order.js';
 import { NEXT } from '../../core/transitions.js';
+import { CASES } from '../../notify/conformance.js';
+import { CONFORMANCE_INPUT_SCHEMA } from '../../app/conformance-runs.js';
+import { ORDER_SCENARIO_SCHEMA, SCENARIO_FILE_SCHEMA } from '../../app/scenario-inputs.js';
 import { Match, MerchantInput, RuleInput, SeedInput, SeedOrder, TOKENS } from '../../app/inputs.js';
 import { anything, arr, bool, epochMs, exact, int, mapOf, nullable, num, ref, str, type Schema } from './schema.js';
 import { ORDER_CREATING } from '../../core/endpoints.js';
@@ -40,7 +43,8 @@ const Order = exact({
     at: epochMs('when'),
     status: str('the status after the event', { enum: STATUSES }),
   }), 'the order timeline, oldest first'),
-  'scenario?': arr(str(), `${TOKENS} Chosen at creation.`),
+  'scenario?': arr(str(), `${TOKENS} Chosen at creation, or applied later through POST /__sandbox/orders/{id}/scenario.`),
+  'scenario_at?': epochMs('when tokens were last applied to the existing order (pay=auto:<s> counts from then)'),
 }, 'An order as the sandbox holds it, in PAYJS field names.');
 
 const attempt = {
@@ -69,7 +73,9 @@ const NotifyJob = exact({
   url: str('the notify_url'),
   base_at: epochMs('the ladder counts from this time: the payment, later for notify=late'),
   next: int('the ladder rung of the next attempt', { minimum: 0 }),
-  state: str('`pending` while rungs are left; `delivered` on an HTTP 200; `checked` when a successful check stopped it; `exhausted` after the last rung', { enum: ['pending', 'delivered', 'checked', 'exhausted'] }),
+  state: str('`pending` while rungs are left; `delivered` on an HTTP 200; `checked` when a successful check stopped it; `exhausted` after the last rung; `stopped` when notify=never was applied to the paid order', { enum: ['pending', 'delivered', 'checked', 'exhausted', 'stopped'] }),
+  'failing?': int('attempts still to be lost on the way (notify=fail:<n> applied to the order)'),
+  'round?': int('how many times tokens applied to the order re-armed its ladder'),
   tokens: arr(str(), 'the notify=… scenario tokens of the order'),
   fields: mapOf(str(), 'the signed notify fields, in the order sent'),
   attempts: arr(ref('NotifyAttempt')),
@@ -81,6 +87,7 @@ const Rule = exact({
   steps: arr(arr(str()), 'the token texts of each step; one step with `remaining: null` applies for ever'),
   remaining: nullable(int(undefined, { minimum: 1 })),
   used: int('how many times it matched', { minimum: 0 }),
+  'from?': str('the name of the scenario file it came from'),
 }, 'A scenario rule in force.');
 
 const SignDiagnosis = exact({
@@ -148,10 +155,36 @@ const MiniprogramAnswer = exact({
   order: nullable(ref('Order')),
 }, 'The return of the simulated PAYJS mini-program; `order` is null when extraData was refused.');
 
+const send = exact({ 'status?': int('the HTTP status answered'), 'response?': str('the answer, cut at 300 characters'), ms: int('real milliseconds to the answer'), 'error?': str('why no answer came', { enum: ['timeout', 'refused', 'reset', 'dns', 'other'] }) });
+const ConformanceCase = exact({
+  id: str(undefined, { enum: Object.keys(CASES) }),
+  title: str(),
+  severity: str('how bad a failure of the case is', { enum: ['critical', 'major', 'minor', 'info'] }),
+  verdict: str('`info` never fails the battery', { enum: ['pass', 'fail', 'info'] }),
+  expected: str('what a correct endpoint answers'),
+  got: str('what this one answered'),
+  sends: arr(send),
+  'timing?': exact({ p50: int(), max: int(), sends: int() }, 'answer times (ms) of the valid notify over several sends'),
+  'finding?': exact({ why: str('why it matters'), fix: str('how to fix it'), rule: str('the PAYJS rule (docs/protocol.md §14)') }),
+}, 'One case of the notify-endpoint battery.');
+const ConformanceReport = exact({
+  id: str(undefined, { pattern: '^c[0-9]+$' }),
+  url: str('the endpoint checked'),
+  mchid: str('the merchant whose key signed the notifies'),
+  at: epochMs('when it ran'),
+  ms: int('real milliseconds the battery took'),
+  passed: bool('no case failed'),
+  summary: exact({ pass: int(), fail: int(), info: int() }),
+  cases: arr(ref('ConformanceCase')),
+}, "A conformance report of a merchant's notify endpoint.");
+const ScenarioFile = SCENARIO_FILE_SCHEMA;
+const ShippedScenario = { ...SCENARIO_FILE_SCHEMA, required: ['file', 'name', 'description', 'rules'], properties: { file: str('the file name in fixtures/scenarios/'), ...(SCENARIO_FILE_SCHEMA.properties as object) }, description: 'A scenario file shipped in fixtures/scenarios/.' };
+
 /** Every record of the control API, by name. */
 export const CONTROL_SCHEMAS: Record<string, Schema> = {
   Order, NotifyAttempt, NotifyEvent, NotifyJob, Match, Rule, RuleInput, SignDiagnosis, RecordedCall, Clock,
   MerchantInput, PublicMerchant, SeedOrder, Seed, Snapshot, TimelineEntry, ControlError, PayjsResult, MiniprogramAnswer,
+  ConformanceCase, ConformanceReport, ConformanceInput: CONFORMANCE_INPUT_SCHEMA, ScenarioFile, ShippedScenario, OrderScenarioInput: ORDER_SCENARIO_SCHEMA,
 };
 
 /** The actions of `POST /__sandbox/orders/{id}/{action}`, and what each does. */

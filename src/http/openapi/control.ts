@@ -86,6 +86,16 @@ export function controlPaths(): Record<string, unknown> {
       }),
     },
     ...actionPaths(),
+    '/__sandbox/orders/{payjs_order_id}/scenario': {
+      parameters: [idParam],
+      post: op('useOnOrder', {
+        tag: 'orders',
+        summary: 'Applies scenario tokens to this one order from now on',
+        description: 'Each token group given (`pay`, `order`, `notify`) replaces the order\'s tokens of that group. On an unpaid order they shape its payment and notify, and `pay=auto` pays it now (or after s seconds); on a paid or refunded order `notify=…` starts its notify ladder again from the first rung (later with `notify=late`; `notify=never` stops it; `notify=fail:<n>` loses the next n attempts) and `pay=…` is refused.',
+        requestBody: body(ref('OrderScenarioInput'), 'the tokens'),
+        responses: { 200: json(exact({ order: ref('Order'), notify: { oneOf: [ref('NotifyJob'), { type: 'null' }] } }), 'the order and its notify job'), 400: badInput, 404: notFound, 409: refusal('the order cannot take them (pay=… on a paid order, anything on a closed one)') },
+      }),
+    },
     '/__sandbox/orders/{payjs_order_id}/notifications': {
       parameters: [idParam],
       get: op('getOrderNotifications', {
@@ -152,6 +162,39 @@ export function controlPaths(): Record<string, unknown> {
         responses: { 201: json(exact({ scenario: ref('Rule') }), 'the rule with its id'), 400: badInput },
       }),
       delete: op('clearScenarios', { tag: 'scenarios', summary: 'Removes every rule', responses: { 200: json(exact({ scenarios: { type: 'array', maxItems: 0 } }), 'none left') } }),
+    },
+    '/__sandbox/scenarios/files': {
+      get: op('listScenarioFiles', { tag: 'scenarios', summary: 'The scenario files shipped in fixtures/scenarios/ (the classic cases)', responses: { 200: json(exact({ files: arr(ref('ShippedScenario')) }), 'the files') } }),
+      post: op('loadScenarioFile', {
+        tag: 'scenarios',
+        summary: 'Loads a scenario file sent as the body: every rule is checked before any is added',
+        parameters: [q('file', 'the file name, to name it in refusals')],
+        requestBody: body(ref('ScenarioFile'), 'the file'),
+        responses: { 201: json(exact({ scenario: ref('ScenarioFile'), rules: arr(ref('Rule')) }), 'the rules added'), 400: badInput },
+      }),
+    },
+    '/__sandbox/scenarios/files/{file}': {
+      parameters: [{ name: 'file', in: 'path', required: true, schema: str(), description: 'a shipped file name, e.g. late-notify.json' }],
+      post: op('loadShippedScenario', { tag: 'scenarios', summary: 'Loads a shipped scenario file', responses: { 201: json(exact({ scenario: ref('ScenarioFile'), rules: arr(ref('Rule')) }), 'the rules added'), 404: notFound } }),
+    },
+    '/__sandbox/conformance': {
+      get: op('listConformanceReports', { tag: 'conformance', summary: 'The last notify-endpoint conformance reports, newest first (in memory, at most 20)', responses: { 200: json(exact({ reports: arr(ref('ConformanceReport')) }), 'the reports') } }),
+      post: op('runConformance', {
+        tag: 'conformance',
+        summary: "Runs the conformance battery against a merchant's notify endpoint",
+        description: 'Real notifies on orders made for the purpose: valid (timed over several sends), Alipay, duplicate, forged sign, unknown extra fields, optional fields absent, replay after a refund, and a JSON body (information only). Answers when every case has run.',
+        requestBody: body(ref('ConformanceInput'), 'the endpoint'),
+        responses: { 200: json(exact({ report: ref('ConformanceReport') }), 'the report'), 400: badInput, 404: refusal('unknown mchid') },
+      }),
+    },
+    '/__sandbox/conformance/{id}': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: str() }],
+      get: op('getConformanceReport', {
+        tag: 'conformance',
+        summary: 'One report; `?format=junit` gives it as JUnit XML',
+        parameters: [q('format', '`junit` for JUnit XML', str(undefined, { enum: ['junit'] }))],
+        responses: { 200: { description: 'the report', content: { 'application/json': { schema: exact({ report: ref('ConformanceReport') }) }, 'application/xml': { schema: str() } } }, 404: notFound },
+      }),
     },
     '/__sandbox/scenarios/{id}': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: str() }],
@@ -287,7 +330,15 @@ function miniprogramPaths(): Record<string, unknown> {
         tag: 'miniprogram',
         summary: "The page's buttons: shows the onShow options of the return, to paste into WeChat DevTools",
         requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { extraData: str('JSON'), action: str(undefined, { enum: ['pay', 'fail', 'cancel'] }), path: str() } } } } },
-        responses: { 200: html('the result page'), 400: html('extraData missing or not JSON') },
+        responses: { 303: { description: 'to the result page (Post/Redirect/Get: a reload does not pay again)', headers: { Location: { schema: str() } } }, 400: html('extraData missing or not JSON') },
+      }),
+    },
+    '/__sandbox/miniprogram/pages/result': {
+      get: op('miniprogramPageResult', {
+        tag: 'miniprogram',
+        summary: 'The result of a choice on the page: the onShow options of the return, to paste into WeChat DevTools',
+        parameters: [q('r', 'the result, as the redirect of the page\'s buttons wrote it')],
+        responses: { 200: html('the result page'), 400: html('a broken result link') },
       }),
     },
   };

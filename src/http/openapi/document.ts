@@ -25,7 +25,7 @@ export function openApiDocument(origin: string): Record<string, unknown> {
     tags: [
       { name: 'PAYJS', description: 'the PAYJS surface' },
       { name: 'orders' }, { name: 'notifications' }, { name: 'clock' }, { name: 'scenarios' },
-      { name: 'calls' }, { name: 'merchants' }, { name: 'sandbox' }, { name: 'miniprogram' }, { name: 'interception' },
+      { name: 'calls' }, { name: 'merchants' }, { name: 'sandbox' }, { name: 'miniprogram' }, { name: 'conformance' }, { name: 'interception' },
     ],
     paths: { ...payjsPaths(), ...controlPaths() },
     components: {

@@ -3,7 +3,7 @@ import { bodyParserFor } from '../body-parser.js';
 import type { Context } from 'koa';
 import type { Gateway } from '../../app/gateway.js';
 import { Refusal } from '../../core/errors.js';
-import { devtoolsCondition, payInMiniprogram, readPayRequest, type PayerChoice } from '../../app/payjs-miniprogram.js';
+import { devtoolsCondition, payInMiniprogram, readPayRequest, type OnShowOptions, type PayerChoice } from '../../app/payjs-miniprogram.js';
 import { render } from '../views.js';
 
 const yuan = (fee: unknown) => (typeof fee === 'number' || (typeof fee === 'string' && /^\d+$/.test(fee)) ? (Number(fee) / 100).toFixed(2) : undefined);
@@ -52,6 +52,24 @@ export function miniprogramRoutes(gateway: Gateway): Router {
     if (problem) return render(ctx, 'miniprogram-pay', { problem, data: {}, yuan: undefined, raw: '', path: '' }, 400);
     const action: PayerChoice = form.action === 'fail' || form.action === 'cancel' ? form.action : 'pay';
     const { onShowOptions, order } = await payInMiniprogram(gateway, { extraData, action, path: pathOf(form.path) });
+    // Post/Redirect/Get: a reload of the result page shows it again instead of paying again.
+    const r = Buffer.from(JSON.stringify({ onShowOptions, id: order?.payjs_order_id ?? null })).toString('base64url');
+    ctx.status = 303;
+    ctx.redirect(`/__sandbox/miniprogram/pages/result?r=${r}`);
+  });
+
+  // What the payer's choice came to: the onShow options, carried in the URL (nothing is stored).
+  router.get('/pages/result', async (ctx) => {
+    let shown: { onShowOptions: OnShowOptions; id: string | null } | undefined;
+    try {
+      shown = JSON.parse(Buffer.from(String(ctx.query.r ?? ''), 'base64url').toString('utf8'));
+      if (!shown?.onShowOptions?.referrerInfo?.extraData) shown = undefined;
+    } catch {
+      shown = undefined;
+    }
+    if (!shown) return render(ctx, 'miniprogram-pay', { problem: '结果链接无效 (the result link is broken: go back and press Pay, Fail or Cancel again)', data: {}, yuan: undefined, raw: '', path: '' }, 400);
+    const { onShowOptions } = shown;
+    const order = shown.id ? await gateway.order(shown.id) : undefined;
     await render(ctx, 'miniprogram-result', {
       result: onShowOptions.referrerInfo.extraData,
       order,

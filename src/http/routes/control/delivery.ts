@@ -6,6 +6,7 @@ import type { AppOptions } from '../../app-options.js';
 import { jsonBody, queryText } from './input.js';
 import { AdvanceInput } from '../../../app/inputs.js';
 import { validator } from '../../../app/validate.js';
+import { shippedScenario, shippedScenarios } from '../../../app/scenario-files.js';
 
 const readAdvance = validator<{ seconds: number }>(AdvanceInput);
 
@@ -75,6 +76,24 @@ export function deliveryRoutes({ gateway, notifier, scenarios, clock }: AppOptio
   router.post('/scenarios', async (ctx) => {
     ctx.status = 201;
     ctx.body = { scenario: await scenarios.add(jsonBody(ctx) as RuleInput) };
+  });
+
+  // Scenario files: the shipped classic cases, and any file's JSON posted as the body.
+  router.get('/scenarios/files', (ctx) => {
+    ctx.body = { files: shippedScenarios() };
+  });
+
+  router.post('/scenarios/files', async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await scenarios.load(ctx.request.body, queryText(ctx.query.file) ?? 'body');
+  });
+
+  router.post('/scenarios/files/:file', async (ctx) => {
+    const shipped = shippedScenario(ctx.params.file);
+    if (!shipped) throw new Refusal('NOT_FOUND', [`no shipped scenario file "${ctx.params.file}"; they are ${shippedScenarios().map((s) => s.file).join(', ')}`]);
+    const { file: _file, ...content } = shipped;
+    ctx.status = 201;
+    ctx.body = await scenarios.load(content, shipped.file);
   });
 
   router.delete('/scenarios', async (ctx) => {

@@ -5,6 +5,7 @@ import { deliveryRoutes } from './delivery.js';
 import { orderRoutes } from './orders.js';
 import { systemRoutes } from './system.js';
 import { eventRoutes } from './events.js';
+import { conformanceRoutes } from './conformance.js';
 import { interceptionRoutes } from './interception.js';
 import { refuseDeep } from '../../depth.js';
 
@@ -17,6 +18,6 @@ export function controlRoutes(options: AppOptions): Router {
     refuseDeep(ctx.request.body, 32, 'the body');
     await next();
   });
-  for (const part of [orderRoutes(options), deliveryRoutes(options), systemRoutes(options), eventRoutes(options), interceptionRoutes(options)]) router.use(part.routes());
+  for (const part of [orderRoutes(options), deliveryRoutes(options), systemRoutes(options), eventRoutes(options), conformanceRoutes(options), interceptionRoutes(options)]) router.use(part.routes());
   return router;
 }

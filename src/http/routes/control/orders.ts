@@ -8,6 +8,7 @@ import { PayActionInput } from '../../../app/inputs.js';
 
 const readPayAction = validator<{ openid?: string }>(PayActionInput);
 import { describeLine, orderTimeline } from '../../../app/timeline.js';
+import { checkOrderScenario } from '../../../app/scenario-inputs.js';
 
 /** Orders: list with filters, one with its timeline, and the actions of the dashboard. */
 export function orderRoutes({ gateway, notifier, callLog }: AppOptions): Router {
@@ -26,6 +27,13 @@ export function orderRoutes({ gateway, notifier, callLog }: AppOptions): Router 
     const lines = orderTimeline(order, notifier.attempts(order.payjs_order_id), callLog.list({ payjs_order_id: order.payjs_order_id }));
     const timeline = lines.map((line) => describeLine(line, order));
     ctx.body = { order, notify: notifier.job(order.payjs_order_id) ?? null, timeline };
+  });
+
+  // Scenario tokens applied to this one order from now on (the dashboard's Actions menu).
+  router.post('/orders/:id/scenario', async (ctx) => {
+    const { tokens } = checkOrderScenario(ctx.request.body ?? {});
+    const order = await gateway.useScenario(ctx.params.id, tokens);
+    ctx.body = { order, notify: notifier.job(order.payjs_order_id) ?? null };
   });
 
   // pay, fail, cancel, close, refund, reverse, expire: the dashboard's buttons and the test hooks.

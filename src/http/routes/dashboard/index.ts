@@ -1,37 +1,31 @@
 import Router from '@koa/router';
 import { bodyParserFor } from '../../body-parser.js';
 import type { Context } from 'koa';
-import { CONTROL_ACTIONS } from '../../../core/order.js';
-import { NEXT } from '../../../core/transitions.js';
 import { payPageUrl } from '../../../core/links.js';
 import { dueAt } from '../../../core/notify.js';
 import { DEFAULT_MERCHANT } from '../../../core/merchant.js';
-import { MAGIC_AMOUNTS, VOCABULARY } from '../../../core/scenarios.js';
-import type { Order, OrderEvent } from '../../../core/order.js';
+import { MAGIC_AMOUNTS, VOCABULARY, argHint } from '../../../core/scenarios.js';
+import { shippedScenarios } from '../../../app/scenario-files.js';
 import type { RecordedCall } from '../../../app/call-log.js';
 import type { AppOptions } from '../../app-options.js';
 import { orderTimeline } from '../../../app/timeline.js';
 import { API_ENDPOINTS } from '../../../core/endpoints.js';
 import { renderDashboard, type LiveWatch } from './render.js';
 import { signDebug, type SignDebugInput } from './sign-debug.js';
+import { orderMenu } from './order-actions.js';
+import { TEST_ORDER_CHANNELS, createTestOrder } from '../../../app/test-orders.js';
+import { baseUrl } from '../api.js';
 
 const STATUSES = ['unpaid', 'paid', 'refunded', 'closed'] as const;
 const CHANNELS = ['native', 'micropay', 'jsapi', 'cashier', 'mweb', 'facepay', 'miniprogram'] as const;
 const VERDICTS = ['valid', 'invalid', 'missing', 'unchecked'] as const;
+/** The notify states the order list filters on; `none`: no notify (unpaid, or no notify_url). */
+const NOTIFY_STATES = ['pending', 'delivered', 'exhausted', 'checked', 'stopped', 'none'] as const;
 /** Rows a list shows at most: the newest. The control API serves everything. */
 const ROWS = 200;
 
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
-/** The event of the state machine each action applies; the button is off when the order's status
- * has no such transition (src/core/transitions.ts). fail and cancel need an order that could pay. */
-const ACTION_EVENT: Record<string, OrderEvent> = { pay: 'pay', tap: 'pay', fail: 'pay', cancel: 'pay', close: 'close', refund: 'refund', reverse: 'reverse', expire: 'expire' };
-/** A button is on only where its event changes the status: a second refund of a refunded order
- * is accepted by the API (PAYJS answers it) but does nothing, so the button is off. */
-const actionsFor = (order: Order) => CONTROL_ACTIONS.map((name) => {
-  const next = NEXT[order.status][ACTION_EVENT[name]];
-  return { name, enabled: next !== undefined && next !== order.status };
-});
 
 /** The dashboard: `/` (orders) and `/dashboard/…` pages over the same gateway, notifier, call log
  * and clock as the control API, whose JSON endpoints its buttons call. */
@@ -41,9 +35,12 @@ export function dashboardRoutes(options: AppOptions): Router {
   const render = (ctx: Context, view: string, data: Parameters<typeof renderDashboard>[3], status?: number) => renderDashboard(ctx, clock, view, data, status);
 
   const orders = async (ctx: Context) => {
-    const f = { mchid: text(ctx.query.mchid), status: text(ctx.query.status), channel: text(ctx.query.channel), out_trade_no: text(ctx.query.out_trade_no) };
+    const f = { mchid: text(ctx.query.mchid), status: text(ctx.query.status), channel: text(ctx.query.channel), out_trade_no: text(ctx.query.out_trade_no), notify: text(ctx.query.notify) };
     // out_trade_no is searched as a part, the rest matched exactly, as the control API does.
-    const scope = gateway.orders({ mchid: f.mchid, channel: f.channel }).filter((o) => !f.out_trade_no || o.out_trade_no.includes(f.out_trade_no));
+    const notifyState = (id: string) => notifier.job(id)?.state ?? 'none';
+    const scope = gateway.orders({ mchid: f.mchid, channel: f.channel })
+      .filter((o) => !f.out_trade_no || o.out_trade_no.includes(f.out_trade_no))
+      .filter((o) => !f.notify || notifyState(o.payjs_order_id) === f.notify);
     const counts = Object.fromEntries(STATUSES.map((s) => [s, scope.filter((o) => o.status === s).length]));
     const rows = f.status ? scope.filter((o) => o.status === f.status) : scope;
     await render(ctx, 'orders', {
@@ -58,6 +55,10 @@ export function dashboardRoutes(options: AppOptions): Router {
       merchants: gateway.merchants.list().map(({ mchid, name }) => ({ mchid, name })),
       statuses: STATUSES,
       channels: CHANNELS,
+      notifyStates: NOTIFY_STATES,
+      notifyOf: (id: string) => notifier.job(id)?.state ?? 'none',
+      testChannels: TEST_ORDER_CHANNELS,
+      sinkUrl: `${baseUrl(ctx, options.url)}/sandbox/notify-sink`,
     });
   };
   router.get('/', orders);
@@ -77,7 +78,7 @@ export function dashboardRoutes(options: AppOptions): Router {
       title: order.out_trade_no,
       watch,
       order,
-      actions: actionsFor(order),
+      menu: orderMenu(order, job),
       payPage: order.status === 'unpaid' ? payPageUrl('', order) : undefined,
       timeline,
       attempts: [...attempts].reverse(),
@@ -97,6 +98,8 @@ export function dashboardRoutes(options: AppOptions): Router {
       title: '',
       watch: { events: ['order', 'notify', 'call', 'reset'] },
       rules: scenarios.list(),
+      files: shippedScenarios(),
+      argHint,
       vocabulary: Object.entries(VOCABULARY),
       magic: Object.entries(MAGIC_AMOUNTS),
       merchants: gateway.merchants.list().map(({ mchid }) => mchid),
@@ -104,8 +107,11 @@ export function dashboardRoutes(options: AppOptions): Router {
     });
   });
 
+  // What waits on the clock: its labelled tasks, and the expiries (one sweep task on the clock).
+  const upcomingTasks = () => [...clock.upcoming(ROWS).filter((t) => t.label), ...gateway.upcomingExpiries(ROWS)].sort((a, b) => a.at - b.at).slice(0, ROWS);
+
   router.get('/dashboard/clock', async (ctx) => {
-    await render(ctx, 'clock', { section: 'clock', title: '', watch: { events: ['order', 'notify', 'call', 'reset'] }, pending: clock.pending });
+    await render(ctx, 'clock', { section: 'clock', title: '', watch: { events: ['order', 'notify', 'call', 'reset'] }, pending: clock.pending, upcoming: upcomingTasks() });
   });
 
   // /dashboard/journal is the page's old address, kept for bookmarks.
@@ -113,11 +119,25 @@ export function dashboardRoutes(options: AppOptions): Router {
     const f = { endpoint: text(ctx.query.endpoint), sign: text(ctx.query.sign) };
     const sign = (VERDICTS as readonly string[]).includes(f.sign) ? (f.sign as RecordedCall['sign']) : undefined;
     const calls = callLog.list({ endpoint: f.endpoint || undefined, sign }).reverse();
-    await render(ctx, 'calls', { section: 'calls', title: '', watch: { events: ['call', 'reset'] }, filter: f, calls: calls.slice(0, ROWS), total: calls.length, endpoints: API_ENDPOINTS, verdicts: VERDICTS });
+    // check, refund, … name the order by payjs_order_id only: show the order's own out_trade_no.
+    const outTradeNo = new Map(gateway.orders().map((o) => [o.payjs_order_id, o.out_trade_no]));
+    const outTradeNoOf = (call: RecordedCall) => call.out_trade_no ?? (call.payjs_order_id ? outTradeNo.get(call.payjs_order_id) : undefined);
+    await render(ctx, 'calls', { section: 'calls', title: '', watch: { events: ['call', 'reset'] }, filter: f, calls: calls.slice(0, ROWS), total: calls.length, endpoints: API_ENDPOINTS, verdicts: VERDICTS, outTradeNoOf });
+  });
+
+  router.get('/dashboard/conformance', async (ctx) => {
+    await render(ctx, 'conformance', { section: 'conformance', title: '', watch: { events: [] }, reports: options.conformance.list(), merchants: gateway.merchants.list().map(({ mchid, name }) => ({ mchid, name })) });
   });
 
   router.get('/dashboard/sign', async (ctx) => {
     await render(ctx, 'sign', { section: 'sign', title: '', watch: { events: [] }, defaultKey: DEFAULT_MERCHANT.key });
+  });
+
+  // The "create a test order" form: signed with the merchant's key, through the gateway's create.
+  router.post('/dashboard/orders', bodyParserFor({ types: ['json'], limit: '64kb' }), async (ctx) => {
+    const order = await createTestOrder(options.apiCall, gateway, ctx.request.body ?? {}, baseUrl(ctx, options.url), clock.now());
+    ctx.status = 201;
+    ctx.body = { order, href: `/dashboard/orders/${encodeURIComponent(order.payjs_order_id)}` };
   });
 
   // The signature debugger's one endpoint: JSON in ({ params, key?, sign? }), every step out.

@@ -12,6 +12,7 @@ export const SECTIONS = [
   { id: 'scenarios', href: '/dashboard/scenarios' },
   { id: 'clock', href: '/dashboard/clock' },
   { id: 'calls', href: '/dashboard/calls' },
+  { id: 'conformance', href: '/dashboard/conformance' },
   { id: 'sign', href: '/dashboard/sign' },
 ] as const;
 
@@ -62,7 +63,7 @@ export async function renderDashboard(
       sections: SECTIONS,
       now: clock.now(),
       langSwitch: { href: `${here.pathname}${here.search}`, label: DASHBOARD_TEXT[other].langName, lang: other },
-      script: { watch: data.watch, text: { done: t.done, failed: t.failed, live: t.live, sign: t.sign, diag: { canonical: t.calls.canonical, expected: t.calls.expected, received: t.calls.received, cause: t.calls.cause } } },
+      script: { watch: data.watch, text: { done: t.done, failed: t.failed, running: t.conformance.running, live: t.live, sign: t.sign, diag: { canonical: t.calls.canonical, expected: t.calls.expected, received: t.calls.received, cause: t.calls.cause } } },
       ...data,
     },
     { cache: true, async: false },
