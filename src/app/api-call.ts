@@ -1,6 +1,7 @@
 import type { SandboxClock } from '../clock/clock.js';
 import type { Gateway } from './gateway.js';
 import type { CallLog, RecordedCall } from './call-log.js';
+import type { Taken } from './scenario-book.js';
 import { errorEnvelope } from '../core/answers.js';
 import { API_ENDPOINTS, isApiEndpoint, isCreate, isOrderCall, isQuery, type Answer, type ApiEndpoint } from '../core/endpoints.js';
 import { Refusal } from '../core/errors.js';
@@ -140,15 +141,17 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
     let response: ApiResponse | undefined;
     let error: Refusal | undefined;
     const made: Made = request.note ?? {};
+    const taken: Taken[] = [];
     try {
       if (request.read) ({ params, via } = await request.read());
       // A HEAD (or any other method) must not create an order.
       if (request.method !== 'GET' && request.method !== 'POST') throw new Refusal('METHOD_NOT_ALLOWED', [request.path]);
-      tokens = gateway.scenarioFor(endpoint, params, header(request.headers, SCENARIO_HEADER));
+      tokens = gateway.scenarioFor(endpoint, params, header(request.headers, SCENARIO_HEADER), taken);
       response = await underFaults(endpoint, params, tokens, request.base ?? url(), made);
       return response;
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
+      gateway.giveBack(taken); // a refused call uses no scenario rule
       error = err;
       response = refusal(err);
       return response;

@@ -3,7 +3,7 @@ import type { Store } from '../store/store.js';
 import { Authorizer } from './authorizer.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { MerchantCalls } from './merchant-calls.js';
-import type { ScenarioBook } from './scenario-book.js';
+import type { ScenarioBook, Taken } from './scenario-book.js';
 import { newOrder, newPayment } from '../core/new-order.js';
 import { Refusal } from '../core/errors.js';
 import { ENDPOINTS, type Answer, type CreateEndpoint, type CreateRow, type Endpoint, type OrderCallRow, type OrderEndpoint } from '../core/endpoints.js';
@@ -92,10 +92,15 @@ export class Gateway {
   }
 
   /** The scenario of one API call (see ScenarioBook.forCall); uses up matching rules. */
-  scenarioFor(endpoint: Endpoint, params: Params, header?: string): Token[] {
+  scenarioFor(endpoint: Endpoint, params: Params, header?: string, taken?: Taken[]): Token[] {
     const id = params.payjs_order_id;
     const order = typeof id === 'string' ? this.store.get<Order>(ORDERS, id) : undefined;
-    return this.options.scenarios.forCall(endpoint, params, { header, order, magicAmounts: this.options.magicAmounts !== false });
+    return this.options.scenarios.forCall(endpoint, params, { header, order, magicAmounts: this.options.magicAmounts !== false }, taken);
+  }
+
+  /** A refused call gives back the rules its scenario used (ScenarioBook.giveBack). */
+  giveBack(taken: Taken[]): void {
+    if (taken.length > 0) this.options.scenarios.giveBack(taken);
   }
 
   // --- the PAYJS API -----------------------------------------------------------------------

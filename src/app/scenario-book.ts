@@ -70,7 +70,7 @@ export class ScenarioBook {
 
   /** The scenario of one API call: the header's tokens, a magic amount's (on create calls), and
    * the matching rules' (which this uses up). Unknown tokens are refused. */
-  forCall(endpoint: string, params: Params, context: { header?: string; order?: Order; magicAmounts: boolean }): Token[] {
+  forCall(endpoint: string, params: Params, context: { header?: string; order?: Order; magicAmounts: boolean }, taken?: Taken[]): Token[] {
     const { order } = context;
     const tokens = parseTokens(context.header);
     const scalar = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
@@ -81,22 +81,39 @@ export class ScenarioBook {
       mchid: scalar(params.mchid) ?? order?.mchid,
       out_trade_no: scalar(params.out_trade_no) ?? order?.out_trade_no,
       total_fee: fee !== undefined ? Number(fee) : order?.total_fee,
-    }));
+    }, taken));
     return tokens;
+  }
+
+  /** Puts back what a take used of its rules, for a call that was refused: a refused call uses no
+   * rule (a `once` rule waits for the next call the sandbox accepts). A rule another event used or
+   * a user removed since is left as it is. */
+  giveBack(taken: Taken[]): void {
+    for (const { was, spent } of taken) {
+      const now = this.store.get<Rule>(RULES, was.id);
+      if (spent ? now === undefined : now?.used === was.used + 1) void this.store.put(RULES, was.id, was).catch(() => {});
+    }
   }
 
   /** The tokens every matching rule gives this event; a rule with once/times/sequence is used up
    * step by step. The change is journaled in the background: a rule is test setup, not an
-   * acknowledged payment. */
-  take(subject: Subject): Token[] {
+   * acknowledged payment. The rules as they were before are pushed to `taken`, for giveBack. */
+  take(subject: Subject, taken?: Taken[]): Token[] {
     const tokens: Token[] = [];
     if (this.store.values(RULES).length === 0) return tokens; // most calls: no rule to sort and look through
     for (const rule of this.list()) {
       if (!matches(rule.match, subject)) continue;
       const { tokens: step, next } = takeStep(rule);
       tokens.push(...step);
+      taken?.push({ was: rule, spent: next === null });
       void (next ? this.store.put(RULES, rule.id, next) : this.store.delete(RULES, rule.id)).catch(() => {});
     }
     return tokens;
   }
+}
+
+/** A rule as it was before a take used it, and whether that take spent it. */
+export interface Taken {
+  was: Rule;
+  spent: boolean;
 }
