@@ -92,7 +92,7 @@ export interface Sandbox {
   /** Base URL: use it in place of https://payjs.cn. */
   readonly url: string;
   readonly port: number;
-  /** The default merchant (credentials of payjs-api.md §3.4). */
+  /** The default merchant (credentials of docs/protocol.md §3.4). */
   readonly merchant: Merchant;
   readonly merchants: Merchant[];
   /** The lowdb file, when persisting. */

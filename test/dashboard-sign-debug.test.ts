@@ -12,7 +12,7 @@ const debug = async (body: unknown) => {
   return { status: res.status, body: await res.json() };
 };
 
-// payjs-api.md §3.4, Example A.
+// docs/protocol.md §3.4, Example A.
 const EXAMPLE_A = { mchid: '1234567890', total_fee: '1', out_trade_no: 'ORDER20240101001', body: '测试订单', notify_url: 'https://example.com/payjs/notify', attach: '' };
 const EXAMPLE_A_QUERY = 'mchid=1234567890&total_fee=1&out_trade_no=ORDER20240101001&body=测试订单&notify_url=https://example.com/payjs/notify&attach=';
 const EXAMPLE_A_SIGN = '9A97FADE7DA0076A06B0911C3DF59968';

@@ -1,5 +1,5 @@
 /** POST /__sandbox/miniprogram/pay and the pages/pay page: the simulated PAYJS mini-program answers
- * with the onShow options the merchant app receives on return (payjs-api.md §12). */
+ * with the onShow options the merchant app receives on return (docs/protocol.md §12). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Params, type Sandbox } from '../src/index.js';
 import { startReceiver, type Receiver } from './receiver.js';

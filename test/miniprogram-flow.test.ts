@@ -1,4 +1,4 @@
-/** The PAYJS mini-program flow end to end (payjs-api.md §12): the example mini-program in
+/** The PAYJS mini-program flow end to end (docs/protocol.md §12): the example mini-program in
  * fixtures/miniprogram runs in the wx harness against a real sandbox, a real merchant back end and
  * real notifies. */
 import { fileURLToPath } from 'node:url';

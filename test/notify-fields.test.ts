@@ -5,7 +5,7 @@ import type { Order } from '../src/core/order.js';
 
 const KEY = 'TestKey1234567890';
 
-// The values of payjs-api.md §3.4 Example B, as a paid order.
+// The values of docs/protocol.md §3.4 Example B, as a paid order.
 const order: Order = {
   payjs_order_id: '2024010112000000123456789', mchid: '1234567890', out_trade_no: 'ORDER20240101001', total_fee: 100,
   attach: 'uid=42', channel: 'native', status: 'paid', created_at: 0, expires_at: 0, code: 'c', history: [],
@@ -14,7 +14,7 @@ const order: Order = {
 };
 
 describe('the notify body', () => {
-  it('is Example B of payjs-api.md §3.4: the documented fields, sorted, sign last', () => {
+  it('is Example B of docs/protocol.md §3.4: the documented fields, sorted, sign last', () => {
     const fields = notifyFields(order, KEY);
     expect(Object.keys(fields)).toEqual(['attach', 'mchid', 'openid', 'out_trade_no', 'payjs_order_id', 'return_code', 'time_end', 'total_fee', 'transaction_id', 'sign']);
     expect(fields.time_end).toBe('2024-01-01 12:00:30');

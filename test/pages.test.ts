@@ -82,7 +82,7 @@ describe('the QR code and the pages behind it', () => {
   });
 });
 
-describe('the cashier options auto, hide and logo (payjs-api.md §8)', () => {
+describe('the cashier options auto, hide and logo (docs/protocol.md §8)', () => {
   it('auto=1 counts down to paying; the page still offers Fail and Cancel', async () => {
     const page = await cashierPage({ auto: 1 });
     expect(page).toContain('data-auto-seconds="2"');

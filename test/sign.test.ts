@@ -3,8 +3,8 @@ import { canonicalString, diagnose, sign, verify } from '../src/core/sign.js';
 
 const KEY = 'TestKey1234567890';
 
-// The worked examples of payjs-api.md §3.4, cross-checked there with PHP and Python.
-describe('the signature examples of payjs-api.md §3.4', () => {
+// The worked examples of docs/protocol.md §3.4, cross-checked there with PHP and Python.
+describe('the signature examples of docs/protocol.md §3.4', () => {
   it.each([
     ['A: a native request drops the empty attach', { mchid: '1234567890', total_fee: 1, out_trade_no: 'ORDER20240101001', body: '测试订单', notify_url: 'https://example.com/payjs/notify', attach: '' }, '9A97FADE7DA0076A06B0911C3DF59968'],
     ['B: a notify keeps spaces and = raw', { return_code: '1', total_fee: '100', out_trade_no: 'ORDER20240101001', payjs_order_id: '2024010112000000123456789', transaction_id: '4200002024010112345678901234', time_end: '2024-01-01 12:00:30', openid: 'o7LFAwTestOpenid0000000000000', mchid: '1234567890', attach: 'uid=42' }, 'DCC05C265DA4F7D2462C5B63F2DC01CB'],

@@ -111,7 +111,7 @@ export class Gateway {
     const row: CreateRow = ENDPOINTS[endpoint];
     const { fields, merchant } = this.auth.merchantCall(endpoint, params, now);
     const password = row.password ? find(tokens, 'micropay=password') : undefined;
-    // micropay and facepay charge the payer at once (payjs-api.md §6, §10), unless the payer must
+    // micropay and facepay charge the payer at once (docs/protocol.md §6, §10), unless the payer must
     // first type a password.
     let order = await this.open(row.channel, fields, merchant, now, tokens, !!row.paidAtOnce && !password);
     if (isImmediate(find(tokens, 'pay=auto')) && order.status === 'unpaid') order = await this.pay(order.payjs_order_id);
@@ -127,7 +127,7 @@ export class Gateway {
     const row: OrderCallRow = ENDPOINTS[endpoint];
     const { order, merchant } = await this.auth.orderCall(endpoint, params, this.clock.now(), (id) => this.order(id));
     if (!row.event) {
-      // A successful check of a paid order stops the notify retries (payjs-api.md §14).
+      // A successful check of a paid order stops the notify retries (docs/protocol.md §14).
       if (order.paid_at !== undefined) await this.options.notifier?.checked(order);
       return row.answer(order, merchant.key, false);
     }
@@ -163,7 +163,7 @@ export class Gateway {
     return { order: await this.record(order, outcome === 'failed' ? 'pay_failed' : 'pay_cancelled'), outcome };
   }
 
-  /** The PAYJS mini-program (payjs-api.md §12): the signed `extraData` a merchant mini-program
+  /** The PAYJS mini-program (docs/protocol.md §12): the signed `extraData` a merchant mini-program
    * jumps with makes an order (channel `miniprogram`), then the payer's action inside it is applied
    * as on a pay page; `pay=auto` pays whatever the payer taps. Refused extraData makes no order. */
   async createFromMiniprogram(extraData: Params, action: 'pay' | 'fail' | 'cancel'): Promise<{ order: Order; outcome: 'paid' | 'failed' | 'cancelled' }> {

@@ -17,7 +17,7 @@ export class MerchantCalls {
     private readonly options: { openidPage?: boolean } = {},
   ) {}
 
-  /** info, user, bank, complaint, iplist (payjs-api.md §16). */
+  /** info, user, bank, complaint, iplist (docs/protocol.md §16). */
   query(endpoint: QueryEndpoint, params: Params): Params {
     const { fields, merchant } = this.auth.merchantCall(endpoint, params, this.clock.now());
     return merchantAnswer(ENDPOINTS[endpoint].data(merchant, fields), merchant.key);

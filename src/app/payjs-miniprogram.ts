@@ -1,5 +1,5 @@
 /**
- * The PAYJS mini-program, simulated (payjs-api.md §12): it receives the signed `extraData` a
+ * The PAYJS mini-program, simulated (docs/protocol.md §12): it receives the signed `extraData` a
  * merchant mini-program jumps with, lets the payer pay, fail or cancel, and hands the merchant app
  * the `onShow` options of its return. Runs inside the sandbox, behind /__sandbox/miniprogram/.
  */
@@ -95,7 +95,7 @@ export async function payInMiniprogram(gateway: Gateway, request: PayRequest): P
   return { onShowOptions: onShowOptions(result, request.path, request.query), order };
 }
 
-/** The onShow options of a return from the PAYJS mini-program (payjs-api.md §12.3). */
+/** The onShow options of a return from the PAYJS mini-program (docs/protocol.md §12.3). */
 export function onShowOptions(extraData: PayjsResult, path = MINIPROGRAM_DEFAULT_PATH, query: Record<string, string> = {}): OnShowOptions {
   return {
     scene: MINIPROGRAM_RETURN_SCENE,

@@ -1,6 +1,6 @@
 /**
  * `payjs-sandbox doctor <dir>`: checks a merchant mini-program for the mistakes that break the
- * PAYJS mini-program flow (payjs-api.md §12): app.json must list PAYJS's appId, and the onShow code
+ * PAYJS mini-program flow (docs/protocol.md §12): app.json must list PAYJS's appId, and the onShow code
  * that reads the result must check the scene (1038) and the referrer's appId. A source scan, not a
  * parser: it reads App's onShow and wx.onAppShow handlers in the .js/.ts files.
  */
@@ -140,7 +140,7 @@ export function doctor(dirArg: string): Diagnosis {
       if (!/\b(referrerInfo|extraData)\b/.test(h.body)) continue;
       const line = lineAt(src, h.index);
       if (!/\bscene\b/.test(h.body) || !src.includes(String(MINIPROGRAM_RETURN_SCENE))) {
-        findings.push({ file, line, message: `${h.kind} reads the PAYJS result without checking options.scene === ${MINIPROGRAM_RETURN_SCENE} (back from another mini-program, payjs-api.md §12.3)` });
+        findings.push({ file, line, message: `${h.kind} reads the PAYJS result without checking options.scene === ${MINIPROGRAM_RETURN_SCENE} (back from another mini-program, docs/protocol.md §12.3)` });
       }
       if (!/\breferrerInfo\b[\s\S]*\bappId\b|\bappId\b[\s\S]*\breferrerInfo\b/.test(h.body)) {
         findings.push({ file, line, message: `${h.kind} reads the PAYJS result without checking options.referrerInfo.appId === '${PAYJS_MINIPROGRAM_APPID}': any mini-program could hand back a "success"` });
@@ -159,7 +159,7 @@ const WAITS = /\b(setTimeout|setInterval|await|then|Promise|wx\.onAppShow)\b/;
 
 /**
  * A page onShow that reads `globalData.X` where App.onShow sets X: WeChat does not promise which
- * onShow runs first on the return from PAYJS (payjs-api.md §12.3), so without a wait or a retry the
+ * onShow runs first on the return from PAYJS (docs/protocol.md §12.3), so without a wait or a retry the
  * page may read X before it is set. An App.onShow that hands the value to the page itself
  * (getCurrentPages()) is not flagged.
  */

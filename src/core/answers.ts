@@ -6,7 +6,7 @@ import type { Order } from './order.js';
 
 /**
  * The success answers of the PAYJS API, each with exactly the documented fields
- * (payjs-api.md §5–§16): typed clients re-sign fixed structs and break on extra keys.
+ * (docs/protocol.md §5–§16): typed clients re-sign fixed structs and break on extra keys.
  */
 
 const ok = { return_code: 1, return_msg: SUCCESS_MSG };
@@ -22,7 +22,7 @@ export function nativeAnswer(order: Order, echo: Echo, base: string, key: string
   return signedBody({ ...ok, ...echo, payjs_order_id: order.payjs_order_id, code_url, qrcode: qrcodeUrl(base, code_url) }, key);
 }
 
-/** micropay and facepay answer alike (payjs-api.md §6, §10). */
+/** micropay and facepay answer alike (docs/protocol.md §6, §10). */
 export function deviceAnswer(order: Order, echo: Echo, key: string): Params {
   return signedBody({ ...ok, ...echo, payjs_order_id: order.payjs_order_id }, key);
 }
@@ -33,7 +33,7 @@ export function micropayPasswordAnswer(order: Order, echo: Echo, key: string): P
 }
 
 /** The `jsapi` object handed to `WeixinJSBridge.invoke('getBrandWCPayRequest', …)`; its appId and
- * paySign are the sandbox's (payjs-api.md §7 [UNK]). */
+ * paySign are the sandbox's (docs/protocol.md §7 [UNK]). */
 export function jsapiAnswer(order: Order, nonceStr: string, now: number, key: string): Params {
   const pay = { appId: JSAPI_APPID, nonceStr, package: `prepay_id=${prepayId(order)}`, signType: JSAPI_SIGN_TYPE, timeStamp: String(Math.floor(now / 1000)) };
   const jsapi = { ...pay, paySign: sign(pay, key) };
@@ -44,7 +44,7 @@ export function mwebAnswer(order: Order, base: string, key: string): Params {
   return signedBody({ ...ok, payjs_order_id: order.payjs_order_id, h5_url: h5Url(base, order) }, key);
 }
 
-/** `check` (payjs-api.md §15.1): unpaid orders carry "0" for transaction_id and paid_time [OBS];
+/** `check` (docs/protocol.md §15.1): unpaid orders carry "0" for transaction_id and paid_time [OBS];
  * no `return_msg`, as the doc table has none [UNK]. */
 export function checkAnswer(order: Order, key: string): Params {
   const paid = order.paid_at !== undefined;
@@ -62,7 +62,7 @@ export function checkAnswer(order: Order, key: string): Params {
   }, key);
 }
 
-/** `close` and `reverse` (payjs-api.md §15.2, §15.3). */
+/** `close` and `reverse` (docs/protocol.md §15.2, §15.3). */
 export function closeAnswer(order: Order, key: string): Params {
   return signedBody({ ...ok, payjs_order_id: order.payjs_order_id }, key);
 }
@@ -72,7 +72,7 @@ export function refundAnswer(order: Order, key: string): Params {
 }
 
 /** A refund of an already refunded order: `return_code: 1`, `refund: "1"`, and no sign
- * (payjs-api.md §15.4 [SDK markity]). */
+ * (docs/protocol.md §15.4 [SDK markity]). */
 export function alreadyRefundedAnswer(order: Order): Params {
   return orderedBody({ return_code: 1, return_msg: ALREADY_REFUNDED_MSG, payjs_order_id: order.payjs_order_id, out_trade_no: order.out_trade_no, transaction_id: order.transaction_id, refund: '1' });
 }
@@ -82,7 +82,7 @@ export function merchantAnswer(data: Params, key: string): Params {
   return signedBody({ ...ok, ...data }, key);
 }
 
-/** PAYJS's failure envelope (payjs-api.md §2.2): unsigned, the reason in both `msg` and `return_msg`. */
+/** PAYJS's failure envelope (docs/protocol.md §2.2): unsigned, the reason in both `msg` and `return_msg`. */
 export function errorEnvelope(msg: string): Params {
   return { msg, return_code: 0, return_msg: msg, status: 0 };
 }

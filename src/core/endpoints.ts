@@ -91,7 +91,7 @@ export const ENDPOINTS = {
   native: {
     kind: 'create', channel: 'native',
     fields: { ...RULES.create, type: { kind: 'payType' }, no_credit: { max: 1 } },
-    summary: '扫码支付: a QR (native) order (payjs-api.md §5)', answers: ['NativeAnswer'],
+    summary: '扫码支付: a QR (native) order (docs/protocol.md §5)', answers: ['NativeAnswer'],
     answer: (order, c) => json(answers.nativeAnswer(order, c.echo, c.base, c.key)),
   },
   // Without a scenario micropay succeeds at once with `return_code: 1` [UNK]: whether PAYJS

@@ -1,6 +1,6 @@
 /**
  * One error type and all of its wording. PAYJS's own wording for these failures is unknown
- * (payjs-api.md §18 [UNK]): the Chinese part follows the placeholders suggested there
+ * (docs/protocol.md §18 [UNK]): the Chinese part follows the placeholders suggested there
  * [INVENTED], the English part tells the developer what to fix.
  */
 
@@ -28,7 +28,7 @@ const MESSAGES = {
   STORAGE_FAILED: (why: string) => `存储失败 (the sandbox could not record the change: ${why})`,
   PAYSIGN_ERROR: () => '支付验证签名失败 (the jsapi paySign does not verify with the merchant key: pass the jsapi object of /api/jsapi unchanged)',
   UNDEFINED_FIELDS: (keys: string) => `参数为空：${keys} (undefined or null in the extraData the app jumped with: the docs' fragment reads response['${keys.split(', ')[0]}'], but wx.request puts the back end's answer in response.data, so read response.data.${keys.split(', ')[0]})`,
-  CAMELCASE_FIELDS: (found: string) => `参数错误：${found} (use snake_case field names: mchid, total_fee, out_trade_no, body, attach, notify_url, nonce, sign; the camelCase names come from old demos, payjs-api.md §12)`,
+  CAMELCASE_FIELDS: (found: string) => `参数错误：${found} (use snake_case field names: mchid, total_fee, out_trade_no, body, attach, notify_url, nonce, sign; the camelCase names come from old demos, docs/protocol.md §12)`,
 } as const;
 
 export type ErrorCode = keyof typeof MESSAGES;
@@ -46,9 +46,3 @@ export class Refusal extends Error {
     this.debug = debug;
   }
 }
-
-/** @deprecated the old name of Refusal, kept only while parallel branches that still say
- * PayjsError are merged; remove it once none does. */
-export const PayjsError = Refusal;
-/** @deprecated the old name of Refusal. */
-export type PayjsError = Refusal;

@@ -18,7 +18,7 @@ export interface MerchantProfile {
   doudou?: number;
 }
 
-/** `/api/info` (payjs-api.md §16.1, newer field list). */
+/** `/api/info` (docs/protocol.md §16.1, newer field list). */
 export function merchantInfo(m: MerchantProfile): Params {
   const random = seededRandom(`info:${m.mchid}`);
   return {
@@ -31,7 +31,7 @@ export function merchantInfo(m: MerchantProfile): Params {
 
 const CITIES = [['广东', '深圳'], ['浙江', '杭州'], ['北京', '北京'], ['上海', '上海'], ['四川', '成都']];
 
-/** `/api/user`: a WeChat `user/info`-shaped profile (payjs-api.md §16.3). */
+/** `/api/user`: a WeChat `user/info`-shaped profile (docs/protocol.md §16.3). */
 export function wechatUser(openid: string): Params {
   const random = seededRandom(`user:${openid}`);
   const [province, city] = CITIES[Math.floor(random() * CITIES.length)];
@@ -55,7 +55,7 @@ export function wechatUser(openid: string): Params {
   };
 }
 
-/** WeChat `bank_type` codes and their Chinese names, for `/api/bank` (payjs-api.md §16.4). */
+/** WeChat `bank_type` codes and their Chinese names, for `/api/bank` (docs/protocol.md §16.4). */
 export const BANKS: Record<string, string> = {
   ICBC_DEBIT: '工商银行(借记卡)', ICBC_CREDIT: '工商银行(信用卡)',
   ABC_DEBIT: '农业银行(借记卡)', ABC_CREDIT: '农业银行(信用卡)',
@@ -76,7 +76,7 @@ export function bankAnswer(code: string): Params {
   return { bank: name };
 }
 
-/** `/api/complaint`: two fixed complaint records per merchant (payjs-api.md §16.2). */
+/** `/api/complaint`: two fixed complaint records per merchant (docs/protocol.md §16.2). */
 export function complaints(mchid: string): Params {
   const random = seededRandom(`complaint:${mchid}`);
   const at = 1704067200000 + Math.floor(random() * 1e9);

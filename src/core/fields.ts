@@ -16,7 +16,7 @@ export interface Rule {
 export type Rules = Readonly<Record<string, Rule>>;
 
 const mchid: Rule = { required: true, max: FIELD_LIMITS.mchid };
-// The fields every order-creating endpoint shares (payjs-api.md §4).
+// The fields every order-creating endpoint shares (docs/protocol.md §4).
 const order = {
   mchid,
   total_fee: { required: true, kind: 'fee' },

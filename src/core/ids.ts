@@ -15,7 +15,7 @@ export function randomString(random: Random, alphabet: string, n: number): strin
   return s;
 }
 
-/** 25 digits: creation time `yyyyMMddHHmmss` (Beijing) + `00` + 9 digits (payjs-api.md §2.3). */
+/** 25 digits: creation time `yyyyMMddHHmmss` (Beijing) + `00` + 9 digits (docs/protocol.md §2.3). */
 export function payjsOrderId(now: number, random: Random): string {
   return `${compactTime(now)}00${randomString(random, DIGITS, 9)}`;
 }

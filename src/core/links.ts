@@ -2,7 +2,7 @@ import type { Order } from './order.js';
 
 /**
  * Where the sandbox's own pages live. `code_url` mirrors WeChat's `weixin://wxpay/bizpayurl?pr=…`
- * and `qrcode` mirrors `https://payjs.cn/qrcode/<base64(code_url)>` (payjs-api.md §2.3), both on
+ * and `qrcode` mirrors `https://payjs.cn/qrcode/<base64(code_url)>` (docs/protocol.md §2.3), both on
  * the sandbox's origin so that a browser or a phone can open them.
  */
 export const PAGE_PATHS = {

@@ -6,7 +6,7 @@ export interface Merchant extends MerchantProfile {
   key: string;
 }
 
-/** The merchant every sandbox has, with the credentials of the worked examples in payjs-api.md §3.4. */
+/** The merchant every sandbox has, with the credentials of the worked examples in docs/protocol.md §3.4. */
 export const DEFAULT_MERCHANT: Merchant = Object.freeze({
   mchid: '1234567890',
   key: 'TestKey1234567890',

@@ -41,7 +41,7 @@ export interface NotifyJob {
   /** The ladder rung the next attempt is on. */
   next: number;
   /** `pending` while rungs are left; `delivered` on an HTTP 200; `checked` when a successful check
-   * stopped it (payjs-api.md §14); `exhausted` after the last rung; `stopped` when `notify=never`
+   * stopped it (docs/protocol.md §14); `exhausted` after the last rung; `stopped` when `notify=never`
    * was applied to the paid order. */
   state: 'pending' | 'delivered' | 'checked' | 'exhausted' | 'stopped';
   /** Attempts still to be lost on the way (`notify=fail:<n>` applied to the order). */
@@ -61,7 +61,7 @@ export function dueAt(job: Pick<NotifyJob, 'base_at'>, step: number): number | n
 }
 
 /**
- * The notify fields of a paid order (payjs-api.md §14): exactly the documented ones, `attach`
+ * The notify fields of a paid order (docs/protocol.md §14): exactly the documented ones, `attach`
  * only when not empty, `type` only for Alipay, all strings, sorted, `sign` last.
  */
 export function notifyFields(order: Order, key: string, options: NotifyVariant = {}): Record<string, string> {

@@ -1,4 +1,4 @@
-/** The order record, in PAYJS field names where PAYJS has one (payjs-api.md §4–§15). */
+/** The order record, in PAYJS field names where PAYJS has one (docs/protocol.md §4–§15). */
 
 /** The API surface that created an order. */
 export type Channel = 'native' | 'micropay' | 'jsapi' | 'cashier' | 'mweb' | 'facepay' | 'miniprogram';

@@ -1,14 +1,14 @@
 /**
  * Every value of the PAYJS protocol that the sandbox had to choose because PAYJS never documented
- * it, in one place. Each entry names its tag in ../shared/payjs-api.md: [UNK]/[INVENTED] values are
+ * it, in one place. Each entry names its tag in docs/protocol.md: [UNK]/[INVENTED] values are
  * the sandbox's choice, [SDK]/[INF] values come from client libraries or inference. The README's
  * "What the sandbox had to guess" table lists the same entries.
  */
 
-/** The PAYJS mini-program that merchant mini-programs jump to (payjs-api.md §12) [DOC]. */
+/** The PAYJS mini-program that merchant mini-programs jump to (docs/protocol.md §12) [DOC]. */
 export const PAYJS_MINIPROGRAM_APPID = 'wx959c8c1fb2d877b5';
 
-/** `return_msg` of every successful answer (payjs-api.md §2.2) [OBS]. */
+/** `return_msg` of every successful answer (docs/protocol.md §2.2) [OBS]. */
 export const SUCCESS_MSG = 'SUCCESS';
 
 /** An unpaid order without `time_expire` closes after 2 h: the native code_url lifetime [SDK];
@@ -18,7 +18,7 @@ export const DEFAULT_ORDER_TTL_SECONDS = 2 * 60 * 60;
 /** Upper bound of `total_fee` in fen: 10,000 yuan, from an SDK comment; PAYJS's own limit is [UNK]. */
 export const MAX_TOTAL_FEE = 1_000_000;
 
-/** `close` accepts orders up to 30 days old, `reverse` up to 7 days (payjs-api.md §15) [DOC]. */
+/** `close` accepts orders up to 30 days old, `reverse` up to 7 days (docs/protocol.md §15) [DOC]. */
 export const CLOSE_WINDOW_DAYS = 30;
 export const REVERSE_WINDOW_DAYS = 7;
 
@@ -32,7 +32,7 @@ export const UNPAID_PLACEHOLDER = '0';
  * its `return_msg` is [INVENTED]. */
 export const ALREADY_REFUNDED_MSG = '订单已退款';
 
-/** Identifier shapes (payjs-api.md §2.3, §19.4) [OBS]. */
+/** Identifier shapes (docs/protocol.md §2.3, §19.4) [OBS]. */
 export const OPENID_PREFIX = 'o7LFAw';
 export const TRANSACTION_ID_PREFIX = '42000';
 /** Alipay payer ids for `type=alipay` orders start `2088` like Alipay's own [UNK]. */
@@ -65,7 +65,7 @@ export const JSAPI_SIGN_TYPE = 'MD5';
  * trade number of the date, `22001` and 15 digits. */
 export const ALIPAY_TRADE_NO_INFIX = '22001';
 
-/** The notify ladder: seconds after the payment of each attempt (payjs-api.md §14) [DOC]. */
+/** The notify ladder: seconds after the payment of each attempt (docs/protocol.md §14) [DOC]. */
 export const NOTIFY_LADDER_SECONDS = [0, 15, 30, 180, 1800, 3600] as const;
 
 /** The merchant has 3 s to answer a notify; HTTP 200 means delivered (§14) [DOC]. */
@@ -79,7 +79,7 @@ export const NOTIFY_EXTRA_FIELDS = { bank_type: 'CMB_DEBIT', is_subscribe: 'Y' }
 export const MICROPAY_PASSWORD_MSG = '需要用户输入支付密码';
 
 /** What the PAYJS mini-program hands back to the merchant's `App.onShow` in
- * `referrerInfo.extraData` (payjs-api.md §12.4–12.5). The field names are [SDK]; no source lists
+ * `referrerInfo.extraData` (docs/protocol.md §12.4–12.5). The field names are [SDK]; no source lists
  * the `resultCode` values or the wording of `msg`, so these are the sandbox's [INVENTED] choice.
  * `ERROR` is a refused extraData (bad sign, missing field, camelCase names): no order, and `msg`
  * carries the reason instead of the text below. */
@@ -90,14 +90,14 @@ export const MINIPROGRAM_RESULTS = {
   refused: { success: false, resultCode: 'ERROR', msg: '参数错误' },
 } as const;
 
-/** `App.onShow`'s scene when a mini-program comes back from another one (payjs-api.md §12.3) [DOC]. */
+/** `App.onShow`'s scene when a mini-program comes back from another one (docs/protocol.md §12.3) [DOC]. */
 export const MINIPROGRAM_RETURN_SCENE = 1038;
 
 /** The merchant page `App.onShow` reports on the return when the caller names none [INVENTED]:
  * WeChat reports the page that was open, which only the merchant app knows. */
 export const MINIPROGRAM_DEFAULT_PATH = 'pages/index/index';
 
-/** `auto=1` on the cashier starts the payment without a tap (payjs-api.md §8) [DOC]; the sandbox
+/** `auto=1` on the cashier starts the payment without a tap (docs/protocol.md §8) [DOC]; the sandbox
  * shows a countdown of this many seconds first, so a person sees the page and can stop it [INVENTED]. */
 export const CASHIER_AUTO_PAY_SECONDS = 2;
 

@@ -17,7 +17,7 @@ const isEmpty = (v: ParamValue) => v === null || v === undefined || v === '';
 const scalar = (v: string | number | boolean) => (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
 
 // Nested values are flattened like PHP http_build_query: `jsapi[appId]=…`, inner keys in ASCII
-// order so PHP (insertion order) and sorting clients agree (payjs-api.md §3.2, Example D).
+// order so PHP (insertion order) and sorting clients agree (docs/protocol.md §3.2, Example D).
 function flatten(name: string, v: ParamValue, out: [string, string][], variant: Variant) {
   if (v === null || v === undefined) return;
   if (Array.isArray(v)) {
@@ -49,7 +49,7 @@ const joined = (p: [string, string][]) => p.map(([k, v]) => `${k}=${v}`).join('&
 const hex: (s: string) => string = typeof crypto.hash === 'function' ? (s) => crypto.hash('md5', s, 'hex') : (s) => crypto.createHash('md5').update(s, 'utf8').digest('hex');
 const md5 = (s: string) => hex(s).toUpperCase();
 
-/** The string PAYJS hashes (payjs-api.md §3.1): drop `sign`, null and "", keep 0, ASCII order,
+/** The string PAYJS hashes (docs/protocol.md §3.1): drop `sign`, null and "", keep 0, ASCII order,
  * raw values, `&key=` appended. */
 export function canonicalString(params: Params, key: string): string {
   return `${joined(pairs(params))}&key=${key}`;
@@ -146,7 +146,7 @@ export interface SignExplanation {
   sign: string;
 }
 
-/** Explains the signature of `params` under `key` step by step (payjs-api.md §3.1): what is kept
+/** Explains the signature of `params` under `key` step by step (docs/protocol.md §3.1): what is kept
  * or dropped and why, the ASCII order, the canonical string, the MD5, the upper-cased sign. */
 export function explain(params: Params, key: string): SignExplanation {
   const listed: SignPair[] = [];

@@ -1,4 +1,4 @@
-/** PAYJS speaks Beijing time (UTC+8, no daylight saving) everywhere (payjs-api.md §2.3). */
+/** PAYJS speaks Beijing time (UTC+8, no daylight saving) everywhere (docs/protocol.md §2.3). */
 const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000;
 
 const iso = (ms: number) => new Date(ms + BEIJING_OFFSET_MS).toISOString();

@@ -54,7 +54,7 @@ async function readMultipart(ctx: Context): Promise<Params> {
 }
 
 /** One parameter map from the query string and any body: query ∪ body, the body winning
- * (payjs-api.md §2.1), and how they came. */
+ * (docs/protocol.md §2.1), and how they came. */
 export async function readParams(ctx: Context): Promise<{ params: Params; via: Transport }> {
   let body: unknown = {};
   let via: Transport = 'query';

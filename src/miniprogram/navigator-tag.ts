@@ -1,7 +1,7 @@
 /**
  * What a tapped `<navigator>` does. `target="miniProgram"` jumps exactly as
  * `wx.navigateToMiniProgram` does with its `app-id`, `path`, `extra-data` and `version` (PAYJS's
- * own fallback when a jump needs the user's tap, payjs-api.md §12), then fires its `success` /
+ * own fallback when a jump needs the user's tap, docs/protocol.md §12), then fires its `success` /
  * `fail` / `complete` events on the tag; otherwise `url` opens with its `open-type` (navigate,
  * redirect, switchTab, reLaunch, navigateBack with `delta`).
  */

@@ -42,7 +42,7 @@ export interface NotifierOptions {
 }
 
 /**
- * Delivers PAYJS's payment notify (payjs-api.md §14): a signed form POST to the order's
+ * Delivers PAYJS's payment notify (docs/protocol.md §14): a signed form POST to the order's
  * notify_url at 0, 15, 30, 180, 1800 and 3600 s after the payment on the sandbox clock, until an
  * HTTP 200, a successful check of the order, or the end of the ladder. Jobs are kept in the store,
  * so after a restart the ladder resumes where it was.

@@ -126,7 +126,7 @@ export function nativeBody() {
   return form({ mchid: MCHID, total_fee: '1', out_trade_no: `B${RUN}${(tradeNo++).toString(36)}`, body: 'bench order' });
 }
 
-/** A check of a random existing order; without mchid, as most SDKs send it (payjs-api.md §4). */
+/** A check of a random existing order; without mchid, as most SDKs send it (docs/protocol.md §4). */
 export const checkBody = (ids) => () => form({ payjs_order_id: ids[Math.floor(Math.random() * ids.length)] });
 
 /** Writes `count` bodies from `make`, one a line, for wrk (form bodies hold no newline). */

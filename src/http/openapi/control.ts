@@ -60,7 +60,7 @@ function actionPaths(): Record<string, unknown> {
       tag: 'orders',
       summary: ACTION_TEXT[action],
       ...(action === 'pay' ? { requestBody: { required: false, ...json(exact({ 'openid?': str('the payer') }), 'optional') } } : {}),
-      // reverse takes an order in any state (payjs-api.md §15.3): it is never refused for one.
+      // reverse takes an order in any state (docs/protocol.md §15.3): it is never refused for one.
       responses: { 200: orderAnswer, 404: notFound, ...(action === 'reverse' ? {} : { 409: refusal('the order is not in a state this action takes (e.g. paying a closed order)') }) },
     }),
   }]));
@@ -297,7 +297,7 @@ export function controlPaths(): Record<string, unknown> {
   };
 }
 
-/** The simulated PAYJS mini-program (payjs-api.md §12). */
+/** The simulated PAYJS mini-program (docs/protocol.md §12). */
 function miniprogramPaths(): Record<string, unknown> {
   const html = (description: string) => ({ description, content: { 'text/html': { schema: str() } } });
   // The checked input, with the fields extraData must carry (the gateway checks those).

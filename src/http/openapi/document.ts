@@ -17,7 +17,7 @@ export function openApiDocument(origin: string): Record<string, unknown> {
       title: 'payjs-sandbox',
       version: packageVersion(),
       description:
-        'A local sandbox of the PAYJS payment gateway. `/api/*` answers as https://payjs.cn/api/* does (payjs-api.md): '
+        'A local sandbox of the PAYJS payment gateway. `/api/*` answers as https://payjs.cn/api/* does (docs/protocol.md): '
         + 'signed answers with exactly the documented fields, keys sorted and `sign` last; refusals are HTTP 200 with the unsigned envelope. '
         + '`/__sandbox/*` is the sandbox\'s own control API: JSON, `{ error, message }` with a 4xx on refusal; off loopback it needs the control token.',
     },

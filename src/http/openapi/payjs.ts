@@ -4,7 +4,7 @@ import { MAX_TOTAL_FEE, MICROPAY_PASSWORD_MSG, SUCCESS_MSG, ALREADY_REFUNDED_MSG
 import { arr, exact, int, oneOf, ref, str, type Schema } from './schema.js';
 
 /**
- * The PAYJS surface, `/api/*` (payjs-api.md §5–§16): each endpoint's parameters, read from the
+ * The PAYJS surface, `/api/*` (docs/protocol.md §5–§16): each endpoint's parameters, read from the
  * field rules the sandbox enforces (core/fields.ts), and its answers with exactly their fields.
  */
 
@@ -46,7 +46,7 @@ export function requestSchema(endpoint: Endpoint, signRequired = true): Schema {
     properties[name] = { ...base, ...(FIELD_TEXT[name] ? { description: FIELD_TEXT[name] } : {}) };
     if (rule.required) required.push(name);
   }
-  properties.sign = { type: 'string', description: 'MD5 of the canonical string, upper-case hex (payjs-api.md §3)' };
+  properties.sign = { type: 'string', description: 'MD5 of the canonical string, upper-case hex (docs/protocol.md §3)' };
   if (signRequired) required.push('sign');
   return { type: 'object', properties, required };
 }
@@ -59,7 +59,7 @@ const echo = { type: ['string', 'number'], description: 'echo, with the type the
 /** The answers, each with exactly its documented fields. Keys come sorted, `sign` last. */
 export const PAYJS_SCHEMAS: Record<string, Schema> = {
   PayjsOrderId: str('25 digits: Beijing creation time yyyyMMddHHmmss + 00 + 9 digits', { pattern: '^[0-9]{25}$' }),
-  FailureEnvelope: exact({ msg: str('why, in Chinese with an English explanation'), return_code: { const: 0 }, return_msg: str('the same text'), status: { const: 0 } }, "PAYJS's refusal (payjs-api.md §2.2): HTTP 200, unsigned."),
+  FailureEnvelope: exact({ msg: str('why, in Chinese with an English explanation'), return_code: { const: 0 }, return_msg: str('the same text'), status: { const: 0 } }, "PAYJS's refusal (docs/protocol.md §2.2): HTTP 200, unsigned."),
   NativeAnswer: exact({ code_url: str('the scan page of the order'), out_trade_no: echo, payjs_order_id: orderId, qrcode: str('a PNG QR image of code_url'), ...ok, total_fee: echo, sign }),
   DeviceAnswer: exact({ out_trade_no: echo, payjs_order_id: orderId, ...ok, total_fee: echo, sign }, 'micropay and facepay: paid at once.'),
   MicropayPasswordAnswer: exact({ msg: { const: MICROPAY_PASSWORD_MSG }, out_trade_no: echo, payjs_order_id: orderId, return_code: { const: 0 }, return_msg: { const: MICROPAY_PASSWORD_MSG }, total_fee: echo, sign }, 'micropay waiting for the payer\'s password (scenario micropay=password): poll check.'),
@@ -138,7 +138,7 @@ function operation(endpoint: ApiEndpoint, method: 'get' | 'post'): Schema {
     tags: ['PAYJS'],
     operationId: `${method}_${endpoint}`,
     summary: row.summary,
-    description: `${TRANSPORTS} Merchant-facing values and refusals follow payjs-api.md.`,
+    description: `${TRANSPORTS} Merchant-facing values and refusals follow docs/protocol.md.`,
     parameters,
     ...(method === 'post'
       ? { requestBody: { required: false, content: Object.fromEntries(BODY_TYPES.map((type) => [type, { schema: ref(requestName(endpoint)) }])) } }

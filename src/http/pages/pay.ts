@@ -16,7 +16,7 @@ const OUTCOMES: readonly string[] = ['paid', 'failed', 'cancelled'];
 
 const yuan = (fen: number) => (fen / 100).toFixed(2);
 const isHttpUrl = (url: string | undefined): url is string => !!url && /^https?:\/\//i.test(url);
-/** The cashier's `auto` and `hide` are "bool" fields sent as `1` (payjs-api.md §8). */
+/** The cashier's `auto` and `hide` are "bool" fields sent as `1` (docs/protocol.md §8). */
 const isOn = (v: string | undefined) => v === '1' || v?.toLowerCase() === 'true';
 
 /** The callback_url a cashier or H5 page may send the payer back to. */
@@ -40,7 +40,7 @@ export function addPayPages(router: Router, gateway: Gateway): void {
       yuan: yuan(order.total_fee),
       merchantName: gateway.merchants.get(order.mchid)?.name ?? order.mchid,
       action: `${PAGE_PATHS.pay}${order.code}`,
-      // hide=1 pays at once, so auto means nothing then (payjs-api.md §8).
+      // hide=1 pays at once, so auto means nothing then (docs/protocol.md §8).
       hide,
       auto: kind === 'cashier' && !hide && isOn(options.auto) ? CASHIER_AUTO_PAY_SECONDS : 0,
       logo: kind === 'cashier' && isHttpUrl(options.logo) ? options.logo : undefined,
@@ -57,7 +57,7 @@ export function addPayPages(router: Router, gateway: Gateway): void {
 
   // The payer's choice; paying goes through the same gateway as every surface, and the order's
   // scenario (pay=fail, pay=cancel) decides what Pay does. After paying, the browser goes to
-  // callback_url; a cashier without one is closed by WeChat (payjs-api.md §8, §11). Fail and
+  // callback_url; a cashier without one is closed by WeChat (docs/protocol.md §8, §11). Fail and
   // cancel show the result, with a link back to the merchant: PAYJS documents callback_url for
   // success only.
   router.post(`${PAGE_PATHS.pay}:code`, bodyParserFor({ types: ['form'], limit: '56kb' }), async (ctx) => {

@@ -18,7 +18,7 @@ function parseExtraData(text: unknown): { extraData?: unknown; problem?: string 
   }
 }
 
-/** The simulated PAYJS mini-program (payjs-api.md §12): a JSON endpoint for tests and the wx
+/** The simulated PAYJS mini-program (docs/protocol.md §12): a JSON endpoint for tests and the wx
  * harness, and a page where a person plays the payer and gets the onShow options to paste into
  * WeChat DevTools. */
 export function miniprogramRoutes(gateway: Gateway): Router {

@@ -12,7 +12,7 @@ import { addPayPages } from '../pages/pay.js';
 export function pageRoutes(gateway: Gateway): Router {
   const router = new Router();
 
-  // `qrcode` of a native answer: a PNG of the base64 content after /qrcode/ (payjs-api.md §2.3).
+  // `qrcode` of a native answer: a PNG of the base64 content after /qrcode/ (docs/protocol.md §2.3).
   router.get(`${PAGE_PATHS.qrcode}*data`, async (ctx) => {
     const content = Buffer.from(String(ctx.params.data), 'base64').toString('utf8');
     if (!content || content.length > 2048) throw new Refusal('NOT_FOUND', ['no QR content in this URL']);

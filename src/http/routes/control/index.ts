@@ -9,7 +9,7 @@ import { conformanceRoutes } from './conformance.js';
 import { interceptionRoutes } from './interception.js';
 import { refuseDeep } from '../../depth.js';
 
-/** The sandbox's own controls, outside /api/ (payjs-api.md §19.8): JSON in, JSON out, 4xx on
+/** The sandbox's own controls, outside /api/ (docs/protocol.md §19.8): JSON in, JSON out, 4xx on
  * refusal with `{ error, message }`. Described in /__sandbox/openapi.json. */
 export function controlRoutes(options: AppOptions): Router {
   const router = new Router({ prefix: '/__sandbox' });
