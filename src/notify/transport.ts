@@ -1,5 +1,6 @@
 import type { NotifyError } from '../core/notify.js';
 import { NOTIFY_TIMEOUT_MS } from '../core/protocol.js';
+import pLimit from 'p-limit';
 
 /** What one POST to a notify_url came to: an answer, or a failure of the outside world. */
 export interface Delivery {
@@ -20,12 +21,17 @@ let undici: Promise<Undici> | undefined;
 
 /** undici's keep-alive pool (measured: 8,000–10,000 notifies/s against ~2,000 for global fetch),
  * loaded on the first notify so that it costs nothing at start. */
+/** Connections per merchant origin, and attempts on the wire at once. */
+const CONNECTIONS = 256;
+
 export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS, allow?: readonly string[]): NotifyTransport & { close(): Promise<void> } {
   const allowed = allow && allow.length > 0 ? hostMatcher(allow) : () => true;
   let agent: InstanceType<Undici['Agent']> | undefined;
+  // At most CONNECTIONS attempts are on the wire at once, the others wait here: the merchant's
+  // 3 s (docs/protocol.md §14) start when its request goes out, not while it waits behind 10,000
+  // payments made at once (which then timed out inside the sandbox and were retried).
+  const slots = pLimit(CONNECTIONS);
   const transport = async (url: string, body: string): Promise<Delivery> => {
-    const started = performance.now();
-    const ms = () => Math.round((performance.now() - started) * 100) / 100;
     let target: URL;
     try {
       target = new URL(url);
@@ -36,14 +42,20 @@ export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS, allow?: reado
     if (!allowed(target)) return { ms: 0, error: 'blocked', detail: `${target.host} is not among the hosts notifies may reach (--notify-allow)` };
     // undici's CommonJS exports, as Node's ES loader and a bundle (the CLI's) both give them.
     const lib = await (undici ??= import('undici').then((m) => ((m as { default?: Undici }).default ?? m) as Undici));
-    agent ??= new lib.Agent({ keepAliveTimeout: 4000, connections: 256 });
+    agent ??= new lib.Agent({ keepAliveTimeout: 4000, connections: CONNECTIONS });
+    const pool = agent;
+    return slots(() => send(lib, pool, target, body));
+  };
+  const send = async (lib: Undici, pool: InstanceType<Undici['Agent']>, target: URL, body: string): Promise<Delivery> => {
+    const started = performance.now();
+    const ms = () => Math.round((performance.now() - started) * 100) / 100;
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const res = await lib.request(target, {
         method: 'POST',
         body,
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'payjs-sandbox' },
-        dispatcher: agent,
+        dispatcher: pool,
         signal,
       });
       const response = await readLimited(res.body);
