@@ -57,7 +57,7 @@ export class Admin {
 
   /** Adds a merchant for good (it is kept in the store). */
   async addMerchant(input: unknown): Promise<Merchant> {
-    const merchant = this.checkedMerchant(input);
+    const merchant = readMerchant(input ?? {});
     this.parts.gateway.merchants.add(merchant);
     await this.parts.store.put(MERCHANTS, merchant.mchid, merchant);
     return merchant;
@@ -86,7 +86,7 @@ export class Admin {
     });
     // All or nothing, merchants included: the seed's merchants are tried in memory for the dry
     // run, and taken back if any order is refused or a write fails.
-    const merchants = (seed.merchants ?? []).map((m) => this.checkedMerchant(m));
+    const merchants = (seed.merchants ?? []).map((m) => readMerchant(m ?? {}));
     const before = merchants.map((m) => [m.mchid, gateway.merchants.get(m.mchid)] as const);
     const created: Order[] = [];
     try {
@@ -118,9 +118,5 @@ export class Admin {
       gateway.merchants.restore(mchid, was);
       await (was ? store.put(MERCHANTS, mchid, was) : store.delete(MERCHANTS, mchid)).catch(() => {});
     }
-  }
-
-  private checkedMerchant(input: unknown): Merchant {
-    return readMerchant(input ?? {});
   }
 }
