@@ -1,22 +1,13 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, verify, type Sandbox } from '../src/index.js';
 import { KEY } from './support.js';
 import { startReceiver, type Receiver } from './receiver.js';
+import { needs } from './support/runtimes.js';
 
 const run = promisify(execFile);
 const here = (name: string) => new URL(`./intercept/${name}`, import.meta.url).pathname;
-
-/** Why a language's test cannot run here, or undefined when it can (.ci/run installs both). */
-function missing(command: string, args: string[], what: string): string | undefined {
-  const probe = spawnSync(command, args, { encoding: 'utf8' });
-  return probe.status === 0 ? undefined : `${what} is not installed here (${(probe.stderr || probe.error?.message || '').trim().split('\n').at(-1)})`;
-}
-const noPython = missing('python3', ['-c', 'import requests'], 'python3 with requests (Debian python3-requests)');
-const noPhp = missing('php', ['-r', 'exit(function_exists("curl_init") ? 0 : 1);'], 'php with curl (Debian php-cli php-curl)');
-if (noPython) console.log(`SKIP Python requests through the proxy: ${noPython}`);
-if (noPhp) console.log(`SKIP PHP curl through the proxy: ${noPhp}`);
 
 describe('merchant back ends in other languages, unmodified, through the proxy', () => {
   let sandbox: Sandbox;
@@ -47,12 +38,12 @@ describe('merchant back ends in other languages, unmodified, through the proxy',
     expect(receiver.received.some((r) => r.fields.payjs_order_id === line.payjs_order_id && verify(r.fields, KEY))).toBe(true);
   }
 
-  it.skipIf(noPython)('Python requests with HTTPS_PROXY and REQUESTS_CA_BUNDLE', async () => {
+  it.runIf(needs('python'))('Python requests with HTTPS_PROXY and REQUESTS_CA_BUNDLE', async () => {
     const { stdout } = await run('python3', [here('merchant_app.py'), receiver.url], { env: env({ REQUESTS_CA_BUNDLE: sandbox.interception().caBundle }) });
     await expectNotified(stdout);
   });
 
-  it.skipIf(noPhp)('PHP curl with HTTPS_PROXY and php -d curl.cainfo', async () => {
+  it.runIf(needs('php'))('PHP curl with HTTPS_PROXY and php -d curl.cainfo', async () => {
     const bundle = sandbox.interception().caBundle;
     const { stdout } = await run('php', ['-d', `curl.cainfo=${bundle}`, '-d', `openssl.cafile=${bundle}`, here('merchant_app.php'), receiver.url], { env: env({}) });
     await expectNotified(stdout);
