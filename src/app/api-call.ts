@@ -80,6 +80,26 @@ export const asciiHeader = (s: string) => s.replace(/[^\x20-\x7e]/g, (c) => `\\u
 export const unknownEndpoint = (path: string) =>
   new Refusal('NOT_FOUND', [`no PAYJS endpoint ${path.slice(0, 60)}; the endpoints are ${API_ENDPOINTS.join(', ')}`]);
 
+/** The call log's record of one call, built once, its fields in the order the log shows them
+ * (the log numbers it: `id` comes first). */
+function record(request: ApiRequest, at: number, endpoint: string, via: Transport, params: Params, tokens: Token[], made: Made, response: ApiResponse | undefined, error: Refusal | undefined, verdict: ReturnType<Gateway['signVerdict']>, started: number): RecordedCall {
+  const body = typeof response?.body === 'object' ? response.body : undefined;
+  const call = { id: 0, at, method: request.method, path: request.path, endpoint, transport: via } as RecordedCall;
+  if (request.arrival) Object.assign(call, request.arrival);
+  call.params = { ...params };
+  call.mchid = verdict.mchid;
+  call.payjs_order_id = text(params.payjs_order_id) ?? text(body?.payjs_order_id) ?? made.payjs_order_id;
+  call.out_trade_no = text(params.out_trade_no);
+  call.sign = verdict.sign;
+  if (verdict.diagnosis) call.diagnosis = verdict.diagnosis;
+  if (error) call.error = error.code;
+  call.status = response?.status ?? 500;
+  call.answer = response?.headers.location !== undefined ? { location: response.headers.location } : response?.body;
+  if (tokens.length) call.scenario = tokens.map((t) => t.text);
+  call.ms = Math.round((performance.now() - started) * 100) / 100;
+  return call;
+}
+
 /** PAYJS answers a refusal with HTTP 200 and its envelope; a sign refusal carries its diagnosis. */
 export function refusal(e: Refusal): ApiResponse {
   const headers: Record<string, string> = { 'content-type': JSON_TYPE };
@@ -156,28 +176,8 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
       response = refusal(err);
       return response;
     } finally {
-      const verdict = gateway.signVerdict(params);
-      const body = typeof response?.body === 'object' ? response.body : undefined;
       if (error && request.note) request.note.refusal = error;
-      callLog.add({
-        at,
-        method: request.method,
-        path: request.path,
-        endpoint,
-        transport: via,
-        ...request.arrival,
-        params: { ...params },
-        mchid: verdict.mchid,
-        payjs_order_id: text(params.payjs_order_id) ?? text(body?.payjs_order_id) ?? made.payjs_order_id,
-        out_trade_no: text(params.out_trade_no),
-        sign: verdict.sign,
-        ...(verdict.diagnosis ? { diagnosis: verdict.diagnosis } : {}),
-        ...(error ? { error: error.code } : {}),
-        status: response?.status ?? 500,
-        answer: response?.headers.location !== undefined ? { location: response.headers.location } : response?.body,
-        ...(tokens.length ? { scenario: tokens.map((t) => t.text) } : {}),
-        ms: Math.round((performance.now() - started) * 100) / 100,
-      });
+      callLog.add(record(request, at, endpoint, via, params, tokens, made, response, error, gateway.signVerdict(params), started));
     }
   };
 }

@@ -55,8 +55,9 @@ export class CallLog {
 
   constructor(private readonly limit = 10_000) {}
 
-  add(call: Omit<RecordedCall, 'id'>): RecordedCall {
-    const recorded = { id: this.nextId++, ...call };
+  /** Keeps a call, numbered here (its `id` is overwritten): the record is kept as given, not copied. */
+  add(recorded: RecordedCall): RecordedCall {
+    recorded.id = this.nextId++;
     this.calls.push(recorded);
     // Trim a tenth at a time: one splice per call would move the whole list on every request.
     if (this.calls.length > this.limit * 1.1) this.calls.splice(0, this.calls.length - this.limit);

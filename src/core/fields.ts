@@ -66,17 +66,22 @@ export function readFields(params: Params): Fields {
 
 /** Names the first required field of `rules` that is missing or empty. */
 export function requirePresent(rules: Rules, fields: Fields): void {
-  for (const [name, rule] of Object.entries(rules)) {
-    if (rule.required && !fields[name]) throw new Refusal('MISSING_PARAM', [name]);
+  for (const name in rules) {
+    if (rules[name].required && !fields[name]) throw new Refusal('MISSING_PARAM', [name]);
   }
 }
 
+/** The length of a value in characters (code points): its UTF-16 length is never less, so only a
+ * value longer than `max` in UTF-16 units is counted character by character. */
+const longerThan = (v: string, max: number) => v.length > max && [...v].length > max;
+
 /** Checks lengths and formats of the fields `rules` knows; unknown fields pass (they are signed). */
 export function checkFormats(rules: Rules, fields: Fields, now: number, params: Params): void {
-  for (const [name, rule] of Object.entries(rules)) {
+  for (const name in rules) {
+    const rule = rules[name];
     const v = fields[name];
     if (v === undefined || v === '') continue;
-    if (rule.max !== undefined && [...v].length > rule.max) throw new Refusal('PARAM_TOO_LONG', [name, String(rule.max)]);
+    if (rule.max !== undefined && longerThan(v, rule.max)) throw new Refusal('PARAM_TOO_LONG', [name, String(rule.max)]);
     if (rule.kind) KIND_CHECKS[rule.kind](name, v, now, params[name]);
   }
 }

@@ -10,6 +10,9 @@ import { parseCompactTime } from './time.js';
 /** The payer every sandbox uses unless a page picks another: one fixed openid. */
 export const DEFAULT_PAYER_OPENID = newOpenid(seededRandom('payjs-sandbox default payer'));
 
+/** The cashier page's options an order keeps (docs/protocol.md §8). */
+const PAGE_OPTIONS = ['auto', 'hide', 'logo', 'no_credit'] as const;
+
 /** What a new order is made of; the ids are drawn by the caller, who knows which are taken. */
 export interface NewOrder {
   id: string;
@@ -24,9 +27,12 @@ export interface NewOrder {
 /** A new unpaid order. Only the fields its endpoint takes shape it (a `type` sent to jsapi is just
  * signed); the scenario keeps the tokens that act later (not `api=…`, which act on the call). */
 export function newOrder({ id, code, channel, fields, merchant, now, tokens }: NewOrder): Order {
-  const f = Object.fromEntries(Object.entries(fields).filter(([k]) => takes(channel, k))) as Fields;
-  const options = Object.fromEntries(['auto', 'hide', 'logo', 'no_credit'].filter((k) => f[k]).map((k) => [k, f[k]]));
-  const scenario = tokens.filter((t) => t.group !== 'api').map((t) => t.text);
+  const f: Fields = Object.create(null);
+  for (const k in fields) if (takes(channel, k)) f[k] = fields[k];
+  let options: Record<string, string> | undefined;
+  for (const k of PAGE_OPTIONS) if (f[k]) (options ??= {})[k] = f[k];
+  const scenario: string[] = [];
+  for (const t of tokens) if (t.group !== 'api') scenario.push(t.text);
   return {
     payjs_order_id: id,
     mchid: merchant.mchid,
@@ -43,7 +49,7 @@ export function newOrder({ id, code, channel, fields, merchant, now, tokens }: N
     expires_at: f.time_expire ? parseCompactTime(f.time_expire)! : now + DEFAULT_ORDER_TTL_SECONDS * 1000,
     openid: f.openid || undefined,
     code,
-    options: Object.keys(options).length ? options : undefined,
+    options,
     history: [{ event: 'create', at: now, status: 'unpaid' }],
     scenario: scenario.length ? scenario : undefined,
   };

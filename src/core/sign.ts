@@ -34,17 +34,40 @@ function flatten(name: string, v: ParamValue, out: [string, string][], variant: 
   out.push([name, variant.encode ? variant.encode(s) : s]);
 }
 
-/** The pairs signed, in ASCII order of the names; `sorted` when the keys already are (a body of
- * orderedBody), so that a signed answer is sorted once, not twice. */
-function pairs(params: Params, variant: Variant = {}, sorted = false): [string, string][] {
+/** The pairs signed, in ASCII order of the names (unless the variant keeps them unsorted). */
+function pairs(params: Params, variant: Variant = {}): [string, string][] {
   const out: [string, string][] = [];
   const names = Object.keys(params).filter((k) => k !== 'sign');
-  if (!sorted && !variant.unsorted) names.sort();
+  if (!variant.unsorted) names.sort();
   for (const k of names) flatten(k, params[k], out, variant);
   return out;
 }
 
 const joined = (p: [string, string][]) => p.map(([k, v]) => `${k}=${v}`).join('&');
+
+/** `joined(pairs(params))`, built as one string: no pair per value, no list to join (every
+ * signature and every signed answer goes through here); `sorted` when the keys already are in
+ * ASCII order (a body of orderedBody), so that a signed answer is sorted once, not twice. */
+function canonicalPairs(params: Params, sorted: boolean): string {
+  const names = Object.keys(params);
+  if (!sorted) names.sort();
+  let out = '';
+  for (const k of names) {
+    if (k === 'sign') continue;
+    const v = params[k];
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'object') {
+      const nested: [string, string][] = [];
+      flatten(k, v, nested, {});
+      if (nested.length > 0) out += out === '' ? joined(nested) : `&${joined(nested)}`;
+      continue;
+    }
+    const s = scalar(v);
+    if (s === '') continue;
+    out += out === '' ? `${k}=${s}` : `&${k}=${s}`;
+  }
+  return out;
+}
 // crypto.hash (Node 20.12+) hashes in one call, without a Hash object per signature.
 const hex: (s: string) => string = typeof crypto.hash === 'function' ? (s) => crypto.hash('md5', s, 'hex') : (s) => crypto.createHash('md5').update(s, 'utf8').digest('hex');
 const md5 = (s: string) => hex(s).toUpperCase();
@@ -52,7 +75,7 @@ const md5 = (s: string) => hex(s).toUpperCase();
 /** The string PAYJS hashes (docs/protocol.md §3.1): drop `sign`, null and "", keep 0, ASCII order,
  * raw values, `&key=` appended. */
 export function canonicalString(params: Params, key: string): string {
-  return `${joined(pairs(params))}&key=${key}`;
+  return `${canonicalPairs(params, false)}&key=${key}`;
 }
 
 /** The PAYJS signature of a parameter set: MD5 of the canonical string, upper-case hex. */
@@ -172,7 +195,7 @@ function scalarIs(v: ParamValue, s: string): boolean {
 /** An answer body as PAYJS sends it: empty values left out, keys in ASCII order, `sign` last. */
 export function signedBody(fields: Params, key: string): Params {
   const body = orderedBody(fields);
-  body.sign = md5(`${joined(pairs(body, {}, true))}&key=${key}`);
+  body.sign = md5(`${canonicalPairs(body, true)}&key=${key}`);
   return body;
 }
 

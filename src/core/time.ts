@@ -11,8 +11,16 @@ export function beijingTime(ms: number): string {
 
 /** `yyyyMMddHHmmss` in Beijing time: the prefix of `payjs_order_id`, the format of `time_expire`. */
 export function compactTime(ms: number): string {
-  return iso(ms).slice(0, 19).replace(/[-T:]/g, '');
+  // Every create draws an id from the time of its second: the last second's string is kept.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastCompact = iso(ms).slice(0, 19).replace(/[-T:]/g, '');
+    lastSecond = second;
+  }
+  return lastCompact;
 }
+let lastSecond = NaN;
+let lastCompact = '';
 
 /** `yyyyMMdd` in Beijing time. */
 export function compactDate(ms: number): string {

@@ -9,6 +9,7 @@ export function refuseDeep(value: unknown, limit: number, what: string): void {
     const [v, depth] = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
     if (depth >= limit) throw new Refusal('BAD_BODY', [`${what} is nested more than ${limit} levels deep`]);
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+    // Only objects go on the stack: a flat form's values never do.
+    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
   }
 }

@@ -79,8 +79,12 @@ export function collectParams(query: Record<string, unknown>, body: unknown, via
     throw new Refusal('BAD_BODY', ['the body must be a JSON object or form fields']);
   }
   refuseDeep(body, 8, 'the request');
+  const fields = Object.keys(body);
+  const queried = Object.keys(query);
+  // A body read into a null-prototype object (a form's) with no query is already the map.
+  if (queried.length === 0 && Object.getPrototypeOf(body) === null) return { params: body as Params, via: fields.length === 0 ? 'query' : via };
   const params: Params = Object.create(null);
-  for (const [k, v] of Object.entries(query)) params[k] = v as Params[string];
-  for (const [k, v] of Object.entries(body as Record<string, unknown>)) params[k] = v as Params[string];
-  return { params, via: Object.keys(body).length === 0 ? 'query' : via };
+  for (const k of queried) params[k] = query[k] as Params[string];
+  for (const k of fields) params[k] = (body as Record<string, unknown>)[k] as Params[string];
+  return { params, via: fields.length === 0 ? 'query' : via };
 }
