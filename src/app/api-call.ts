@@ -100,6 +100,10 @@ function record(request: ApiRequest, at: number, endpoint: string, via: Transpor
   return call;
 }
 
+/** The HTTP response of an answer: its JSON body, or the redirect. */
+const answered = (answer: Answer): ApiResponse =>
+  'redirect' in answer ? { status: 302, headers: { location: answer.redirect } } : { status: 200, headers: { 'content-type': JSON_TYPE }, body: answer.body };
+
 /** PAYJS answers a refusal with HTTP 200 and its envelope; a sign refusal carries its diagnosis. */
 export function refusal(e: Refusal): ApiResponse {
   const headers: Record<string, string> = { 'content-type': JSON_TYPE };
@@ -138,10 +142,7 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
     }
     const delay = find(tokens, 'api=delay');
     if (delay) await sleep(delay.arg!);
-    const answer = await carryOut(endpoint, params, tokens, base, made);
-    let response: ApiResponse = 'redirect' in answer
-      ? { status: 302, headers: { location: answer.redirect } }
-      : { status: 200, headers: { 'content-type': JSON_TYPE }, body: answer.body };
+    let response = answered(await carryOut(endpoint, params, tokens, base, made));
     if (find(tokens, 'api=malformed')) {
       const whole = typeof response.body === 'string' ? response.body : (JSON.stringify(response.body) ?? '{}');
       response = { status: response.status, headers: { ...response.headers, 'content-type': 'application/json' }, body: whole.slice(0, Math.max(1, Math.floor(whole.length / 2))) };
@@ -167,7 +168,9 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
       // A HEAD (or any other method) must not create an order.
       if (request.method !== 'GET' && request.method !== 'POST') throw new Refusal('METHOD_NOT_ALLOWED', [request.path]);
       tokens = gateway.scenarioFor(endpoint, params, header(request.headers, SCENARIO_HEADER), taken);
-      response = await underFaults(endpoint, params, tokens, request.base ?? url(), made);
+      // Most calls run under no scenario token: no fault to look for.
+      const base = request.base ?? url();
+      response = tokens.length === 0 ? answered(await carryOut(endpoint, params, tokens, base, made)) : await underFaults(endpoint, params, tokens, base, made);
       return response;
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;

@@ -182,12 +182,17 @@ export class Gateway {
   }
 
   /** An order as it stands now (an unpaid order past its expiry is closed first). */
-  async order(payjsOrderId: string): Promise<Order | undefined> {
+  order(payjsOrderId: string): Promise<Order | undefined> {
     const order = this.store.get<Order>(ORDERS, payjsOrderId);
     // What is answered from this order must already be durable, even if another request's write
     // of it is still on its way to the journal.
     // Read again after the wait: a write that failed meanwhile was taken back.
+    // (Not an async function: returning the promise from one would cost two more turns.)
     if (!order || !isExpired(order, this.clock.now())) return this.store.sync().then(() => this.store.get<Order>(ORDERS, payjsOrderId));
+    return this.expire(order);
+  }
+
+  private async expire(order: Order): Promise<Order> {
     const { order: expired } = transition(order, 'expire', order.expires_at);
     await this.save(expired);
     return expired;

@@ -45,12 +45,26 @@ function pairs(params: Params, variant: Variant = {}): [string, string][] {
 
 const joined = (p: [string, string][]) => p.map(([k, v]) => `${k}=${v}`).join('&');
 
+/** The names of an object in ASCII (UTF-16 code unit) order, as `Object.keys(o).sort()` gives
+ * them: a few names are sorted in place by insertion, without the scratch arrays
+ * Array.prototype.sort allocates (two sorts per call: the request's sign, the answer's). */
+function sortedKeys(o: object): string[] {
+  const names = Object.keys(o);
+  if (names.length > 16) return names.sort();
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i];
+    let j = i - 1;
+    for (; j >= 0 && names[j] > name; j--) names[j + 1] = names[j];
+    names[j + 1] = name;
+  }
+  return names;
+}
+
 /** `joined(pairs(params))`, built as one string: no pair per value, no list to join (every
  * signature and every signed answer goes through here); `sorted` when the keys already are in
  * ASCII order (a body of orderedBody), so that a signed answer is sorted once, not twice. */
 function canonicalPairs(params: Params, sorted: boolean): string {
-  const names = Object.keys(params);
-  if (!sorted) names.sort();
+  const names = sorted ? Object.keys(params) : sortedKeys(params);
   let out = '';
   for (const k of names) {
     if (k === 'sign') continue;
@@ -203,7 +217,7 @@ export function signedBody(fields: Params, key: string): Params {
  * them), so that clients which sort and clients which keep insertion order sign the same string. */
 export function orderedBody(fields: Params): Params {
   const body: Params = {};
-  for (const k of Object.keys(fields).sort()) {
+  for (const k of sortedKeys(fields)) {
     const v = fields[k];
     // Empty lists go too: PHP's http_build_query signs nothing for them, other clients may not agree.
     if (isEmpty(v) || (Array.isArray(v) && v.length === 0)) continue;

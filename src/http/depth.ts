@@ -10,6 +10,9 @@ export function refuseDeep(value: unknown, limit: number, what: string): void {
     if (typeof v !== 'object' || v === null) continue;
     if (depth >= limit) throw new Refusal('BAD_BODY', [`${what} is nested more than ${limit} levels deep`]);
     // Only objects go on the stack: a flat form's values never do.
-    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    for (const key in v) {
+      const child = (v as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null && Object.hasOwn(v, key)) stack.push([child, depth + 1]);
+    }
   }
 }

@@ -51,13 +51,14 @@ export function readText(req: IncomingMessage): Promise<string> {
       if (size > BODY_LIMIT_BYTES) return fail(new Refusal('BODY_TOO_LARGE', ['1 MB']));
       chunks.push(chunk);
     };
+    // `on`, not `once`: a promise settles once anyway, and once() wraps every listener.
     req.on('data', onData);
-    req.once('end', () => {
+    req.on('end', () => {
       const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
       resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     });
-    req.once('aborted', () => reject(new Refusal('BAD_BODY', ['the request body was cut short'])));
-    req.once('error', (err) => reject(new Refusal('BAD_BODY', [err.message])));
+    req.on('aborted', () => reject(new Refusal('BAD_BODY', ['the request body was cut short'])));
+    req.on('error', (err) => reject(new Refusal('BAD_BODY', [err.message])));
   });
 }
 

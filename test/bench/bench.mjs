@@ -223,7 +223,7 @@ async function main() {
         rows.push(row);
         const failed = s.bad || s.errors || b.bad || b.errors || k.bad || k.errors;
         log(
-          `${sb.label.padStart(12)} orders ${endpoint.padEnd(6)} ${String(c).padStart(2)}c  sandbox ${s.rps.toFixed(0).padStart(5)} req/s p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} ms ${s.serverCpuUs.toFixed(0)} µs CPU/req | koa ${k.rps.toFixed(0)} (${row.koaRatio.toFixed(2)}×) | bare ${b.rps.toFixed(0).padStart(5)} req/s (${row.ratio.toFixed(2)}×) | ${rounds} rounds (${dropped} dropped), others ≤ ${(100 * foreign).toFixed(0)}% CPU` +
+          `${sb.label.padStart(12)} orders ${endpoint.padEnd(6)} ${String(c).padStart(2)}c  sandbox ${s.rps.toFixed(0).padStart(5)} req/s p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} ms ${s.serverCpuUs.toFixed(0)} µs CPU/req${s.p99s ? ` (p99 by round ${s.p99s.map((x) => x.toFixed(1)).join(' ')})` : ''} | koa ${k.rps.toFixed(0)} (${row.koaRatio.toFixed(2)}×) | bare ${b.rps.toFixed(0).padStart(5)} req/s (${row.ratio.toFixed(2)}×) | ${rounds} rounds (${dropped} dropped), others ≤ ${(100 * foreign).toFixed(0)}% CPU` +
             (failed ? `\n   !! sandbox bad=${s.bad} err=${s.errors}, koa bad=${k.bad} err=${k.errors}, bare bad=${b.bad} err=${b.errors}: ${s.firstBad || k.firstBad || b.firstBad}` : ''),
         );
       });

@@ -259,7 +259,7 @@ export function combine(runs) {
     const p50s = runs.map((r) => r.p50).sort((a, b) => a - b);
     runs = runs.map((r) => ({ ...r, latencies: [] }));
     const c = combine(runs);
-    return { ...c, p50: p50s[Math.floor(p50s.length / 2)], p99: Math.max(...runs.map((r) => r.p99)), wrapped: runs.reduce((a, r) => a + (r.wrapped ?? 0), 0) };
+    return { ...c, p50: p50s[Math.floor(p50s.length / 2)], p99: Math.max(...runs.map((r) => r.p99)), p99s: runs.map((r) => r.p99), wrapped: runs.reduce((a, r) => a + (r.wrapped ?? 0), 0) };
   }
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const sum = (k) => runs.reduce((a, r) => a + r[k], 0);
