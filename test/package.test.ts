@@ -19,9 +19,9 @@ const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
-/** The stated limits of the tarball: 0.66 MB packed, 2.8 MB unpacked now, of which 0.9 MB is the
- * bundled CLI (dist/cli/bin.js holds koa, its router and lowdb, for a faster start) and 0.6 MB the
- * sources that the shipped source maps point at. */
+/** The stated limits of the tarball: 0.75 MB packed, 2.9 MB unpacked now, of which 0.75 MB is the
+ * bundles' shared chunks (dist/chunks/: koa, its router and lowdb, for a faster start; scripts/bundle.mjs)
+ * and 0.6 MB the sources that the shipped source maps point at. */
 const MAX_PACKED = 800_000;
 const MAX_UNPACKED = 3_200_000;
 

@@ -4,13 +4,15 @@
 // after; then how long the first answers take once the first sandbox is up, so that what start-up
 // leaves to first use is counted too: a signed `POST /api/native` (the lean path) and
 // `GET /__sandbox/merchants` (the first request koa serves: the koa app is loaded and built then).
-// Prints one JSON line: { importMs, firstStartMs, laterStartMs, firstApiMs, firstKoaMs }, medians
-// of BENCH_EMBED_RUNS processes.
+// Prints one JSON line: { importMs, firstStartMs, laterStartMs, firstApiMs, firstKoaMs,
+// bareListenMs }, medians of BENCH_EMBED_RUNS processes; bareListenMs is the floor under the first
+// start: a node:http server's first listen on 127.0.0.1 in a fresh process (Node loads its cluster,
+// child_process and dns modules then).
 // BENCH_EMBED_BASE=/other/checkout/dist/index.js: the same measures of another build, its
 // processes alternating with this one's (paired, for before/after on a busy machine), printed
 // first as { base: {…} }.
 import { spawnSync } from 'node:child_process';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const ENTRY = new URL('../../dist/index.js', import.meta.url).href;
@@ -54,16 +56,28 @@ async function child(entry) {
   console.log(JSON.stringify({ importMs: t1 - t0, firstStartMs: t2 - t1, laterStartMs: later[2], firstApiMs: t3 - t2, firstKoaMs: t4 - t3 }));
 }
 
-const KEYS = ['importMs', 'firstStartMs', 'laterStartMs', 'firstApiMs', 'firstKoaMs'];
-const runChild = (entry) => {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), 'child', entry], { encoding: 'utf8' });
+async function bareChild() {
+  const t0 = performance.now();
+  const server = createServer((req, res) => res.end());
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const t1 = performance.now();
+  server.close();
+  console.log(JSON.stringify({ bareListenMs: t1 - t0 }));
+}
+
+const KEYS = ['importMs', 'firstStartMs', 'laterStartMs', 'firstApiMs', 'firstKoaMs', 'bareListenMs'];
+const spawnChild = (...args) => {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`embed child failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 };
+const runChild = (entry) => ({ ...spawnChild('child', entry), ...spawnChild('bare') });
 const medians = (runs) => ({ ...Object.fromEntries(KEYS.map((k) => [k, runs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(runs.length / 2)]])), runs: runs.length });
 
 if (process.argv[2] === 'child') {
   await child(process.argv[3]);
+} else if (process.argv[2] === 'bare') {
+  await bareChild();
 } else {
   const base = process.env.BENCH_EMBED_BASE ? new URL(process.env.BENCH_EMBED_BASE, `file://${process.cwd()}/`).href : undefined;
   const runs = [];
