@@ -6,11 +6,14 @@ import { arr, exact, int, json, oneOf, ref, refusal, str, type Schema } from './
 
 /**
  * The control API, `/__sandbox/*`: JSON in, JSON out, `{ error, message }` with a 4xx on refusal.
- * Off loopback every route needs the control token (401 without it).
+ * Off loopback every route needs the control token (401 without it). Every route answers 403 under
+ * a Host name the sandbox does not answer (`FORBIDDEN_HOST`, DNS rebinding) and to a state change
+ * sent by another site's page (`CROSS_SITE`): http/host-check.ts.
  */
 
 const TOKEN = [{}, { controlToken: [] }, { bearer: [] }, { tokenQuery: [] }];
 const unauthorized = refusal('off loopback, without the control token the banner printed');
+const forbidden = refusal('FORBIDDEN_HOST: the Host is not a loopback name, an IP address or an --allowed-host (a DNS-rebinding page would send such a name); CROSS_SITE: a page of another site (Origin, Sec-Fetch-Site) sent a call that changes something');
 const notFound = refusal('no such order (or thing)');
 const badInput = refusal('the input is wrong: the message says what to send');
 const q = (name: string, description: string, schema: Schema = str()): Schema => ({ name, in: 'query', required: false, description, schema });
@@ -26,7 +29,7 @@ interface Op {
   responses: Record<string, unknown>;
 }
 
-/** One control operation; every one may answer 401 off loopback. */
+/** One control operation; every one may answer 401 off loopback and 403 to other sites. */
 const op = (id: string, o: Op) => ({
   tags: [o.tag],
   operationId: id,
@@ -35,7 +38,7 @@ const op = (id: string, o: Op) => ({
   ...(o.parameters ? { parameters: o.parameters } : {}),
   ...(o.requestBody ? { requestBody: o.requestBody } : {}),
   security: TOKEN,
-  responses: { ...o.responses, 401: unauthorized },
+  responses: { ...o.responses, 401: unauthorized, 403: forbidden },
 });
 
 const orderAnswer = json(exact({ order: ref('Order') }), 'the order after the action');
