@@ -107,6 +107,9 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     await call(sandbox.url, 'native', { mchid: MCHID, total_fee: 1, out_trade_no: tradeNo(), body: 'a b' }, 'json', 'NotTheKey');
     expect(await status('GET', '/calls')).toBe(200);
     expect(await status('GET', '/journal')).toBe(200);
+    expect(await status('GET', '/calls?via=proxy&host=payjs.cn')).toBe(200);
+    expect(await status('GET', '/calls?via=carrier-pigeon')).toBe(400);
+    expect(await status('GET', '/journal?sign=maybe')).toBe(400);
     const bad = await ctl('GET', `/journal?endpoint=native&mchid=${MCHID}&sign=invalid`);
     expect((bad.body as { calls: { diagnosis?: unknown }[] }).calls.at(-1)?.diagnosis).toBeTruthy();
   });

@@ -1,4 +1,5 @@
 import { CONTROL_ACTIONS } from '../../core/order.js';
+import { SIGN_VERDICTS, VIAS } from '../../app/call-log.js';
 import { requestSchema } from './payjs.js';
 import { ACTION_TEXT } from './components.js';
 import { AdvanceInput, MiniprogramPayInput } from '../../app/inputs.js';
@@ -53,7 +54,9 @@ const callFilters = [
   q('mchid', 'one merchant'),
   q('payjs_order_id', 'one order'),
   q('out_trade_no', "the merchant's order number"),
-  q('sign', 'the verdict on the sign', str(undefined, { enum: ['valid', 'invalid', 'missing', 'unchecked'] })),
+  q('sign', 'the verdict on the sign', str(undefined, { enum: [...SIGN_VERDICTS] })),
+  q('via', 'how the call reached the sandbox (direct, proxy, tls, interceptor)', str(undefined, { enum: [...VIAS] })),
+  q('host', 'the Host the client named, e.g. payjs.cn'),
 ];
 
 function actionPaths(): Record<string, unknown> {
@@ -208,7 +211,7 @@ export function controlPaths(): Record<string, unknown> {
         tag: 'calls',
         summary: 'The call log: every PAYJS API call, oldest first (in memory, the last 10,000)',
         parameters: callFilters,
-        responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls') },
+        responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls'), 400: refusal('a sign or via value that is not one of the listed ones') },
       }),
     },
     '/__sandbox/ca.pem': {
@@ -244,7 +247,7 @@ export function controlPaths(): Record<string, unknown> {
           tag: 'calls',
           summary: 'The call log under its old name: the same as GET /__sandbox/calls',
           parameters: callFilters,
-          responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls') },
+          responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls'), 400: refusal('a sign or via value that is not one of the listed ones') },
         }),
         deprecated: true,
       },
