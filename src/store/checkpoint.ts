@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** One collection as the checkpoint walks it: its name and its live records. */
@@ -58,7 +58,7 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
       firstCollection = false;
       let first = true;
       for (const [key, value] of records) {
-        // One record per line: still one JSON document, and a diff of two readable.
+        // One record per line (see readCheckpoint): still one JSON document.
         const line = `${first ? '' : ','}\n${JSON.stringify(key)}:${JSON.stringify(value)}`;
         first = false;
         parts.push(line);
@@ -70,9 +70,9 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
           await nextTurn();
         }
       }
-      parts.push('}');
+      parts.push('\n}');
     }
-    parts.push('}}\n');
+    parts.push('\n}}\n');
     write(parts.join(''));
     if (options.fsync) fsyncSync(fd);
     closeSync(fd);
@@ -103,4 +103,133 @@ function fsyncDir(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The first line of a document in the layout writeCheckpoint writes. */
+const HEADER = /^\{"version":1,"seq":(\d+),"collections":\{$/;
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const COLON = 0x3a;
+
+/** A file's lines, read 1 MiB at a time: the whole file is never in memory at once. */
+class Lines {
+  private buf = Buffer.alloc(0);
+  private pos = 0;
+  private eof = false;
+  /** The bytes of the line `next()` gave: buf[start, end), without its newline. */
+  buf0 = this.buf;
+  start = 0;
+  end = 0;
+
+  constructor(private readonly fd: number) {}
+
+  /** The next line, if there is one of at most `limit` bytes (a longer one ends the reading). */
+  next(limit = Infinity): boolean {
+    for (;;) {
+      const nl = this.buf.indexOf(NEWLINE, this.pos);
+      if (nl < 0 && this.buf.length - this.pos > limit) return false;
+      if (nl >= 0 || (this.eof && this.pos < this.buf.length)) {
+        this.buf0 = this.buf;
+        this.start = this.pos;
+        this.end = nl >= 0 ? nl : this.buf.length;
+        this.pos = this.end + 1;
+        return true;
+      }
+      if (this.eof) return false;
+      const rest = this.buf.length - this.pos;
+      // A line longer than a chunk doubles the buffer: copies stay linear in its length.
+      const grown = Buffer.allocUnsafe(Math.max(rest + CHUNK, 2 * rest));
+      this.buf.copy(grown, 0, this.pos);
+      const n = readSync(this.fd, grown, rest, grown.length - rest, null);
+      if (n === 0) this.eof = true;
+      this.buf = grown.subarray(0, rest + n);
+      this.pos = 0;
+    }
+  }
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Reads a document in the layout writeCheckpoint writes — a header line, then per collection a
+ * `"name":{` line, one `"key":value` line per record and a `}` line, then `}}` — one line at a
+ * time, from the file's bytes read a chunk at a time: no string or buffer of the whole file and no
+ * object with a key per record are made, to be thrown away after the load (at 100k orders a
+ * whole-file JSON.parse left ~100 MB of such garbage behind, and the process's RSS with it).
+ * Returns undefined for anything else (a version-1 document written in one JSON.stringify,
+ * damage, a file that is not ours): the caller then parses the whole text as JSON, which also
+ * says where it is wrong. Accepts exactly the documents JSON.parse reads the same way, commas
+ * included.
+ */
+export function readCheckpoint(file: string): { seq: number; collections: Map<string, Map<string, unknown>> } | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    return readLines(new Lines(fd));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readLines(lines: Lines): { seq: number; collections: Map<string, Map<string, unknown>> } | undefined {
+  // A version-1 document is one line: its first 80 bytes say it is not this layout.
+  if (!lines.next(80)) return undefined;
+  const header = HEADER.exec(lines.buf0.toString('latin1', lines.start, lines.end));
+  if (!header) return undefined;
+  const collections = new Map<string, Map<string, unknown>>();
+  let records: Map<string, unknown> | undefined;
+  /** The line before ended with a comma: another entry must follow, not a closing brace. */
+  let more = false;
+  /** Whether a collection was opened yet (the first follows the header, the others a `},`). */
+  let any = false;
+  while (lines.next()) {
+    const { buf0: buf, start: pos, end } = lines;
+    const comma = end > pos && buf[end - 1] === COMMA;
+    const stop = comma ? end - 1 : end;
+    const closing = stop - pos === 1 && buf[pos] === 0x7d; // "}"
+    try {
+      if (records) {
+        if (closing) {
+          if (more) return undefined;
+          records = undefined;
+        } else {
+          // The first record follows `"name":{`, which has no comma; each later one a comma.
+          if (records.size > 0 ? !more : more) return undefined;
+          if (buf[pos] !== QUOTE) return undefined;
+          // The key's closing quote: a key with an escape is read by JSON.parse, the others as
+          // they are.
+          let quote = pos + 1;
+          let escaped = false;
+          for (; quote < stop && buf[quote] !== QUOTE; quote++) {
+            if (buf[quote] === BACKSLASH) {
+              escaped = true;
+              quote++;
+            }
+          }
+          if (buf[quote + 1] !== COLON || quote + 2 >= stop) return undefined;
+          const key = escaped ? (JSON.parse(buf.toString('utf8', pos, quote + 1)) as string) : buf.toString('utf8', pos + 1, quote);
+          records.set(key, JSON.parse(buf.toString('utf8', quote + 2, stop)));
+        }
+      } else if (stop - pos === 2 && buf[pos] === 0x7d && buf[pos + 1] === 0x7d) {
+        // "}}": the end; only white space may follow.
+        if (comma || more) return undefined;
+        while (lines.next()) if (lines.buf0.toString('latin1', lines.start, lines.end).trim() !== '') return undefined;
+        return { seq: Number(header[1]), collections };
+      } else {
+        if (any !== more) return undefined;
+        const line = buf.toString('utf8', pos, stop);
+        if (!line.endsWith(':{')) return undefined;
+        const name: unknown = JSON.parse(line.slice(0, -2));
+        if (typeof name !== 'string') return undefined;
+        records = new Map();
+        collections.set(name, records);
+        any = true;
+      }
+    } catch {
+      return undefined;
+    }
+    more = comma;
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TextFileSync } from 'lowdb/node';
-import { writeCheckpoint } from './checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { Journal, keepAside, readJournal } from './journal.js';
 import { lockDatabase, type DatabaseLock } from './lock.js';
 import { DatabaseRefused, shownName } from './refusal.js';
@@ -63,10 +63,18 @@ interface Doc {
   collections: Record<string, Record<string, unknown>>;
 }
 
-const emptyDoc = (): Doc => ({ version: 1, seq: 0, collections: {} });
-
 /** Every collection, by name: records by key. */
 type Collections = Map<string, Map<string, unknown>>;
+
+/** What a document holds, as the store keeps it. */
+interface Loaded {
+  seq: number;
+  collections: Collections;
+  /** Read as one JSON text (a version-1 document in one line): rewritten soon, line by line. */
+  whole?: true;
+}
+
+const empty = (): Loaded => ({ seq: 0, collections: new Map() });
 
 /** A document's collections as Maps (for…in: no array of entries 100k long in between). */
 function toMaps(collections: Record<string, Record<string, unknown>>): Collections {
@@ -99,13 +107,17 @@ function wherePoints(err: Error, text: string): string {
  * database; a file that is not a sandbox document, or a damaged one without `repair`, is
  * refused as it is. The sandbox never moves or overwrites a file that is not its own.
  */
-function readDoc(file: string, repair: boolean, warn: (m: string) => void): Doc {
-  if (!existsSync(file)) return emptyDoc();
+function readDoc(file: string, repair: boolean, warn: (m: string) => void): Loaded {
+  if (!existsSync(file)) return empty();
   const name = shownName(file);
   if (!statSync(file).isFile()) throw new DatabaseRefused(`${name} is not a regular file: give a file name for --db`);
-  // lowdb's file adapter reads; the parse below is ours, for the refusals' reasons and places.
+  // The layout this store writes is read line by line from the bytes; anything else (a document
+  // of an earlier version, damage, a file not ours) as lowdb reads a document: the whole text,
+  // parsed at once (by us, for the refusals' reasons and places).
+  const lines = readCheckpoint(file);
+  if (lines) return lines;
   const text = new TextFileSync(file).read() ?? '';
-  if (text.trim() === '') return emptyDoc();
+  if (text.trim() === '') return empty();
   // JSON.stringify of a Doc always starts so: a file that does not was never ours.
   const ours = text.startsWith('{"version":1,"seq":');
   let doc: unknown;
@@ -117,10 +129,10 @@ function readDoc(file: string, repair: boolean, warn: (m: string) => void): Doc 
     if (!repair) throw new DatabaseRefused(`${name} is a damaged payjs-sandbox database: ${reason}; nothing was changed. Start with --repair to keep it aside and start from what is valid (its journal), or use --db OTHER`);
     const aside = keepAside(file, 'damaged');
     warn(`payjs-sandbox: --repair: ${name} is damaged (${reason}); it is kept as ${aside} and the sandbox starts from the journal alone`);
-    return emptyDoc();
+    return empty();
   }
   if (!isDoc(doc)) throw new DatabaseRefused(`${name} is not a payjs-sandbox database (it is JSON, but not a sandbox document); it was left as it is: give another file with --db, e.g. ${DEFAULT_NAME}`);
-  return doc;
+  return { seq: doc.seq, collections: toMaps(doc.collections), whole: true };
 }
 
 const DEFAULT_NAME = 'payjs-sandbox.db.json';
@@ -145,9 +157,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
 
 async function openLocked(file: string, lock: DatabaseLock, options: StoreOptions, warn: (m: string) => void): Promise<DocStore> {
   const repair = options.repair ?? false;
-  const doc = readDoc(file, repair, warn);
-  const collections = toMaps(doc.collections);
-  let seq = doc.seq;
+  const { collections, seq: docSeq, whole } = readDoc(file, repair, warn);
+  let seq = docSeq;
   const journalFile = `${file}.journal`;
   let leftovers = false;
   const reports = [`${journalFile}.old`, journalFile].map((f) => ({ f, report: readJournal(f) }));
@@ -171,6 +182,9 @@ async function openLocked(file: string, lock: DatabaseLock, options: StoreOption
   // Any journal left over is folded into the document, so that new lines never follow a torn
   // or unterminated last line (appending to it would glue the next change onto the fragment).
   if (leftovers || existsSync(`${journalFile}.old`) || !existsSync(file)) await store.compact();
+  // A document in the old one-line layout is rewritten in the background, so that the next
+  // start reads it line by line (see readCheckpoint).
+  else if (whole && collections.size > 0) void store.compact().catch(() => {});
   return store;
 }
 
