@@ -67,6 +67,8 @@ export interface SandboxOptions extends InterceptionOptions {
   controlToken?: string;
   /** Journal size that triggers a rewrite of the lowdb document. */
   compactAtBytes?: number;
+  /** About how many bytes of records that rewrite writes per turn of the event loop (128 KiB). */
+  compactSliceBytes?: number;
   /** Scenario files to load at start (paths), as `--scenario FILE` does. */
   scenarios?: string[];
   /** The conformance battery's deadline for an answer (default PAYJS's 3 s). */
@@ -165,7 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const clock = options.clock ?? new SandboxClock();
   // Refuses (DatabaseRefused) a database held by another process, a directory, a file that is
   // not a sandbox document, or a damaged one unless `repair`.
-  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, warn: log, repair: options.repair, fsync: options.fsync });
+  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, compactSliceBytes: options.compactSliceBytes, warn: log, repair: options.repair, fsync: options.fsync });
   // The sandbox's own clock keeps what tests advanced across restarts, so that it never stands
   // behind the orders and notify ladders of an earlier run; a clock handed in is the caller's.
   if (!options.clock) {
