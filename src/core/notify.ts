@@ -99,8 +99,19 @@ export function signNotify(fields: Record<string, string>, key: string, options:
 /** What application/x-www-form-urlencoded leaves as it is. */
 const FORM_SAFE = /^[A-Za-z0-9*\-._]*$/;
 
+/** What encodeURIComponent leaves as it is but a form body encodes, and the space it writes %20. */
+const FORM_EXTRA = /[!'()~]|%20/g;
+const formExtra = (c: string) => (c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
 /** One name or value as URLSearchParams encodes it; most are left as they are. */
-const formEncode = (s: string): string => (FORM_SAFE.test(s) ? s : new URLSearchParams([['', s]]).toString().slice(1));
+function formEncode(s: string): string {
+  if (FORM_SAFE.test(s)) return s;
+  try {
+    return encodeURIComponent(s).replace(FORM_EXTRA, formExtra);
+  } catch {
+    return new URLSearchParams([['', s]]).toString().slice(1); // a lone surrogate: U+FFFD, as URLSearchParams
+  }
+}
 
 /** The body as PAYJS sends it: form-encoded like the observed sample (`+` for spaces), exactly as
  * URLSearchParams does, but joined into one flat string: URLSearchParams' own is a rope of ~30
