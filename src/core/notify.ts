@@ -96,8 +96,8 @@ export function signNotify(fields: Record<string, string>, key: string, options:
   return sorted;
 }
 
-/** What application/x-www-form-urlencoded leaves as it is. */
-const FORM_SAFE = /^[A-Za-z0-9*\-._]*$/;
+/** What application/x-www-form-urlencoded does not leave as it is. */
+const FORM_UNSAFE = /[^A-Za-z0-9*\-._]/;
 
 /** What encodeURIComponent leaves as it is but a form body encodes, and the space it writes %20. */
 const FORM_EXTRA = /[!'()~]|%20/g;
@@ -105,7 +105,7 @@ const formExtra = (c: string) => (c === '%20' ? '+' : `%${c.charCodeAt(0).toStri
 
 /** One name or value as URLSearchParams encodes it; most are left as they are. */
 function formEncode(s: string): string {
-  if (FORM_SAFE.test(s)) return s;
+  if (!FORM_UNSAFE.test(s)) return s;
   try {
     return encodeURIComponent(s).replace(FORM_EXTRA, formExtra);
   } catch {
@@ -118,6 +118,6 @@ function formEncode(s: string): string {
  * pieces that every attempt record kept (1 KB a notify where the text is 300 bytes). */
 export function encodeBody(fields: Record<string, string>): string {
   const pairs: string[] = [];
-  for (const [k, v] of Object.entries(fields)) pairs.push(`${formEncode(k)}=${formEncode(v)}`);
+  for (const k of Object.keys(fields)) pairs.push(`${formEncode(k)}=${formEncode(fields[k])}`);
   return pairs.join('&');
 }
