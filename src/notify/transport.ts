@@ -49,7 +49,8 @@ export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS, allow?: reado
     if (!allowed(target)) return { ms: 0, error: 'blocked', detail: `${target.host} is not among the hosts notifies may reach (--notify-allow)` };
     // undici's CommonJS exports, as Node's ES loader and a bundle (the CLI's) both give them.
     const lib = await (undici ??= import('undici').then((m) => ((m as { default?: Undici }).default ?? m) as Undici));
-    agent ??= new lib.Agent({ keepAliveTimeout: 4000, connections: CONNECTIONS });
+    // Connecting has the merchant's time too (a host that never accepts is a timeout after 3 s).
+    agent ??= new lib.Agent({ keepAliveTimeout: 4000, connections: CONNECTIONS, connect: { timeout: timeoutMs } });
     return post(agent, target, body, timeoutMs);
   };
   return Object.assign(transport, { close: async () => void (await agent?.close()) });
@@ -75,7 +76,8 @@ function post(dispatcher: Dispatcher, target: URL, body: string, timeoutMs: numb
       onRequestStart(controller) {
         started = performance.now();
         clearTimeout(timer);
-        timer = setTimeout(() => controller.abort(new Deadline()), timeoutMs);
+        // Unref'd, as AbortSignal.timeout's: the deadline alone does not keep a process alive.
+        timer = setTimeout(() => controller.abort(new Deadline()), timeoutMs).unref();
       },
       onResponseStart(_controller, statusCode) {
         status = statusCode;
@@ -117,7 +119,7 @@ function classify(err: unknown, timedOut: boolean, timeoutMs: number): { error: 
   const e = err as { code?: string; message?: string; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code ?? '';
   const detail = `${code ? `${code}: ` : ''}${e?.message ?? String(err)}`.slice(0, 300);
-  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { error: 'timeout', detail: `no answer within ${timeoutMs / 1000} s` };
+  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return { error: 'timeout', detail: `no answer within ${timeoutMs / 1000} s` };
   if (code === 'ECONNREFUSED') return { error: 'refused', detail };
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { error: 'reset', detail };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { error: 'dns', detail };
