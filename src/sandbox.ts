@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { SandboxClock } from './clock/clock.js';
 import { Gateway } from './app/gateway.js';
 import { createApiCall } from './app/api-call.js';
-import { createApp } from './http/app.js';
+import { lazyApp } from './http/lazy-app.js';
 import { isLoopback } from './http/control-token.js';
 import { Notifier, type NotifyEvent, type NotifyPredicate } from './notify/notifier.js';
 import type { NotifyTransport } from './notify/transport.js';
@@ -201,8 +201,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const interception = new Interception({ ...options, db: store.file, host, log });
   const interceptionView = { caPem: () => interception.ca.certPem, info: (u: string) => interception.info(u) };
   const apiCall = createApiCall({ gateway, callLog, clock, url: () => url });
-  const app = createApp({ gateway, apiCall, notifier, scenarios, clock, callLog, admin, events, conformance, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
-  const handler = options.leanApi === false ? app.callback() : leanApi(apiCall, app.callback(), log);
+  const app = lazyApp({ gateway, apiCall, notifier, scenarios, clock, callLog, admin, events, conformance, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
+  const handler = options.leanApi === false ? app : leanApi(apiCall, app, log);
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, handler);
   const shutdown = async () => {
