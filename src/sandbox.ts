@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { SandboxClock } from './clock/clock.js';
 import { Gateway } from './app/gateway.js';
 import { createApiCall } from './app/api-call.js';
-import { createApp } from './http/app.js';
+import { lazyApp } from './http/lazy-app.js';
 import { isLoopback } from './http/control-token.js';
 import { Notifier, type NotifyEvent, type NotifyPredicate } from './notify/notifier.js';
 import type { NotifyTransport } from './notify/transport.js';
@@ -67,6 +67,8 @@ export interface SandboxOptions extends InterceptionOptions {
   controlToken?: string;
   /** Journal size that triggers a rewrite of the lowdb document. */
   compactAtBytes?: number;
+  /** About how many bytes of records that rewrite writes per turn of the event loop (128 KiB). */
+  compactSliceBytes?: number;
   /** Scenario files to load at start (paths), as `--scenario FILE` does. */
   scenarios?: string[];
   /** The conformance battery's deadline for an answer (default PAYJS's 3 s). */
@@ -165,7 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const clock = options.clock ?? new SandboxClock();
   // Refuses (DatabaseRefused) a database held by another process, a directory, a file that is
   // not a sandbox document, or a damaged one unless `repair`.
-  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, warn: log, repair: options.repair, fsync: options.fsync });
+  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, compactSliceBytes: options.compactSliceBytes, warn: log, repair: options.repair, fsync: options.fsync });
   // The sandbox's own clock keeps what tests advanced across restarts, so that it never stands
   // behind the orders and notify ladders of an earlier run; a clock handed in is the caller's.
   if (!options.clock) {
@@ -201,8 +203,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const interception = new Interception({ ...options, db: store.file, host, log });
   const interceptionView = { caPem: () => interception.ca.certPem, info: (u: string) => interception.info(u) };
   const apiCall = createApiCall({ gateway, callLog, clock, url: () => url });
-  const app = createApp({ gateway, apiCall, notifier, scenarios, clock, callLog, admin, events, conformance, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
-  const handler = options.leanApi === false ? app.callback() : leanApi(apiCall, app.callback(), log);
+  const app = lazyApp({ gateway, apiCall, notifier, scenarios, clock, callLog, admin, events, conformance, controlToken, allowedHosts, url: () => url, log, interception: interceptionView });
+  const handler = options.leanApi === false ? app : leanApi(apiCall, app, log);
   // Slow or stuck clients are cut off rather than holding sockets for ever; 16 KB of headers at most.
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, handler);
   const shutdown = async () => {

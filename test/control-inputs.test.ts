@@ -24,7 +24,7 @@ describe('a control-API input of the wrong shape', () => {
     ['a snapshot of an unknown collection', '/restore', { version: 1, collections: { payments: {} } }, '参数错误：snapshot.collections.payments (is not a known field (every collection of the store, by key; a snapshot has orders, notifies, scenarios, merchants, clock))'],
     ['a snapshot order missing its code', '/restore', { version: 1, collections: { orders: { a: { payjs_order_id: 'a', mchid: 'm', out_trade_no: 'x', total_fee: 1, status: 'paid', created_at: 1, expires_at: 2, history: [] } } } }, '参数错误：snapshot.collections.orders.a.code (is required (is not a record the sandbox wrote))'],
     ['a clock advance without seconds', '/clock/advance', {}, '参数错误：seconds (is required (send JSON {"seconds": N} with N ≥ 0))'],
-    ['a merchant whose key has a space', '/merchants', { mchid: '1234500001', key: 'a b' }, '参数错误：merchant.key (must match pattern "^[^\\s&]+$" (the 通信密钥: no spaces, no &))'],
+    ['a merchant whose key has a space', '/merchants', { mchid: '1234500001', key: 'a b' }, '参数错误：merchant.key (must match pattern "^[^\\s&]+$" (the 通信密钥: a non-empty string without spaces or "&"))'],
     ['a merchant without a key', '/merchants', { mchid: '1234500001' }, '参数错误：merchant.key (is required (send {"mchid": "…", "key": "…"} and, optionally, what /api/info reports))'],
     ['a payment naming an empty openid', '/orders/none/pay', { openid: '' }, '参数错误：openid (must NOT have fewer than 1 characters (the payer\'s openid (28 characters, e.g. from /api/openid)))'],
     ['a mini-program payment with an unknown action', '/miniprogram/pay', { extraData: {}, action: 'refund' }, '参数错误：action (must be one of pay, fail, cancel (the payer: pay, fail or cancel))'],

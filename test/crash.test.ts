@@ -1,8 +1,8 @@
 /** The CLI as a process: kill -9 under load loses no acknowledged order, SIGTERM writes the
  * document and exits 0, and the command line answers --help, unknown flags and --port 0. */
 import { once } from 'node:events';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { merchantPost } from './support.js';
@@ -86,10 +86,34 @@ async function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode;
 }
 
-async function killUnderLoad(args: (db: string) => string[]) {
+interface KillOptions {
+  /** How many orders the document holds before the first start (unpaid, left so). */
+  preloaded?: number;
+  /** Also waits for this before the kill (at most 20 s more). */
+  killWhen?: (db: string) => boolean;
+}
+
+/** A lowdb document as the sandbox writes it, holding `count` unpaid native orders of the default
+ * merchant; returns their ids. */
+function writePreloaded(db: string, count: number): string[] {
+  const now = Date.now();
+  const ids = Array.from({ length: count }, (_, i) => `2026${String(i).padStart(21, '0')}`);
+  const records = ids.map((id, i) => {
+    const at = now - count + i;
+    const order = { payjs_order_id: id, mchid: '1234567890', out_trade_no: `P${i}`, total_fee: 1, body: 'preloaded', channel: 'native', status: 'unpaid', created_at: at, expires_at: at + 7_200_000, code: `PRE${String(i).padStart(9, '0')}`, history: [{ event: 'create', at, status: 'unpaid' }] };
+    return `${JSON.stringify(id)}:${JSON.stringify(order)}`;
+  });
+  writeFileSync(db, `{"version":1,"seq":${count},"collections":{"orders":{${records.join(',')}}}}`);
+  return ids;
+}
+
+async function killUnderLoad(args: (db: string) => string[], options: KillOptions = {}) {
   const db = join(tempDir(), 'db.json');
-  const first = await launch(args(db));
   const orders = new Map<string, Tracked>();
+  // Every 10th preloaded order is checked after the restart (all 20k would take long on a busy machine).
+  const preloaded = options.preloaded ? writePreloaded(db, options.preloaded) : [];
+  preloaded.forEach((id, i) => i % 10 === 0 && orders.set(id, { acked: 'unpaid' }));
+  const first = await launch(args(db));
   const traffic = load(first.url, orders);
   // Load until enough changes are acknowledged (a busy machine takes longer), at most 20 s.
   const enough = () => {
@@ -97,6 +121,8 @@ async function killUnderLoad(args: (db: string) => string[]) {
     return orders.size > 100 && acked.filter((a) => a === 'paid').length > 10 && acked.filter((a) => a === 'refunded').length > 10;
   };
   for (const deadline = Date.now() + 20_000; !enough() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+  if (options.killWhen) for (const deadline = Date.now() + 20_000; !options.killWhen(db) && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
+  const killWhenSeen = options.killWhen?.(db);
   while (traffic.inFlight() === 0) await new Promise((r) => setImmediate(r));
   const inFlightAtKill = traffic.inFlight();
   first.child.kill('SIGKILL');
@@ -105,6 +131,7 @@ async function killUnderLoad(args: (db: string) => string[]) {
   await exited(first.child);
   expect(first.child.signalCode).toBe('SIGKILL');
   expect(inFlightAtKill).toBeGreaterThan(0);
+  if (options.killWhen) expect(killWhenSeen).toBe(true);
 
   const second = await launch(args(db));
   const counts = { unpaid: 0, paid: 0, refunded: 0 };
@@ -130,6 +157,17 @@ describe('the CLI process', () => {
       console.log('payjs-sandbox embedded listening on ' + s.url);`;
     await killUnderLoad((db) => ['--input-type=module', '-e', script.replace('process.env.DB', JSON.stringify(db))]);
   }, 60_000);
+
+  it('kill -9 in the middle of a rewrite written in slices loses no acknowledged order', async () => {
+    // 20k orders in the document and 4 KiB slices: a rewrite takes many turns of the event loop,
+    // and the kill comes while its temporary file is there: mid-rewrite, the journal rotated.
+    const script = `import { startSandbox } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'index.js')).href)};
+      const s = await startSandbox({ db: process.env.DB, compactAtBytes: 16384, compactSliceBytes: 4096 });
+      process.on('SIGTERM', () => s.close().then(() => process.exit(0)));
+      console.log('payjs-sandbox embedded listening on ' + s.url);`;
+    const midRewrite = (db: string) => existsSync(join(dirname(db), `.${basename(db)}.tmp`));
+    await killUnderLoad((db) => ['--input-type=module', '-e', script.replace('process.env.DB', JSON.stringify(db))], { preloaded: 20_000, killWhen: midRewrite });
+  }, 90_000);
 
   it('SIGTERM writes every order into the document, empties the journal and exits 0', async () => {
     const db = join(tempDir(), 'db.json');

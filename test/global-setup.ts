@@ -17,10 +17,11 @@ export default function buildDist(): void {
   const sources = Math.max(...files(SRC).map((f) => statSync(f).mtimeMs), statSync(join(ROOT, 'tsconfig.json')).mtimeMs);
   const built = files(DIST).filter((f) => f.endsWith('.js'));
   const stale = built.length === 0 || Math.min(...built.map((f) => statSync(f).mtimeMs)) < sources;
-  const orphaned = built.some((f) => !existsSync(join(SRC, relative(DIST, f)).replace(/\.js$/, '.ts')));
+  // dist/chunks/ holds the bundles' shared chunks (scripts/bundle.mjs), which have no source of their own.
+  const orphaned = built.some((f) => !relative(DIST, f).startsWith('chunks/') && !existsSync(join(SRC, relative(DIST, f)).replace(/\.js$/, '.ts')));
   if (!stale && !orphaned) return;
   rmSync(DIST, { recursive: true, force: true });
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
-  // As `npm run build` does: the CLI binary is the bundle (scripts/bundle-cli.mjs).
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-cli.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  // As `npm run build` does: the CLI binary and the package's entries are bundles (scripts/bundle.mjs).
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import * as undici from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/index.js';
 import { interceptPayjs } from '../src/intercept/index.js';
@@ -8,7 +9,7 @@ import { interceptPayjs } from '../src/intercept/index.js';
 import { main as merchantApp } from './intercept/merchant-app.mjs';
 
 const APP = new URL('./intercept/merchant-app.mjs', import.meta.url).pathname;
-const CLIENTS = ['https', 'fetch', 'axios'] as const;
+const CLIENTS = ['https', 'fetch', 'axios', 'undici'] as const;
 
 interface Run {
   code: number | null;
@@ -125,11 +126,17 @@ describe('interceptPayjs', () => {
       const res = await fetch('http://payjs-compatible.test/api/check', { method: 'POST', body: new URLSearchParams({ payjs_order_id: 'none' }) });
       expect(await res.json()).toMatchObject({ return_code: 0 });
       expect(sandbox.calls({ endpoint: 'check' }).at(-1)).toMatchObject({ via: 'interceptor', host: 'payjs-compatible.test' });
+      // The npm undici package, which goes through its dispatcher rather than fetch or node:http.
+      expect(await (await undici.request(otherUrl)).body.text()).toBe('the other host');
+      const answer = await undici.request('https://payjs-compatible.test/api/check', { method: 'POST', body: 'payjs_order_id=none', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(await answer.body.json()).toMatchObject({ return_code: 0 });
+      expect(sandbox.calls({ endpoint: 'check' }).at(-1)).toMatchObject({ via: 'interceptor', host: 'payjs-compatible.test' });
     } finally {
       stop();
     }
     const before = sandbox.calls().length;
     await expect(fetch('http://payjs-compatible.test/api/check', { signal: AbortSignal.timeout(5000) })).rejects.toThrow();
+    await expect(undici.request('http://payjs-compatible.test/api/check', { signal: AbortSignal.timeout(5000) })).rejects.toThrow();
     expect(sandbox.calls()).toHaveLength(before);
   });
 

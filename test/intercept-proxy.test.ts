@@ -107,6 +107,19 @@ describe('the interception proxy, with real curl', () => {
     expect(local.code, local.stderr).toBe(0);
   });
 
+  it('the call log filters by how a call arrived and the Host it named, and refuses an unknown via', async () => {
+    const list = async (query: string) => ((await (await fetch(`${sandbox.url}/__sandbox/calls?${query}`)).json()) as { calls: { via: string; host: string }[] }).calls;
+    const proxied = await list('via=proxy');
+    expect(proxied.length).toBeGreaterThan(0);
+    expect(new Set(proxied.map((c) => c.via))).toEqual(new Set(['proxy']));
+    const tls = await list('via=tls&endpoint=native');
+    expect(tls.map((c) => c.via)).toEqual(['tls']);
+    expect(await list('host=www.payjs.cn')).toHaveLength(1);
+    expect(sandbox.calls({ via: 'tls' }).every((c) => c.via === 'tls')).toBe(true);
+    const bad = await fetch(`${sandbox.url}/__sandbox/calls?via=carrier-pigeon`);
+    expect([bad.status, await bad.json()]).toEqual([400, { error: 'INVALID_PARAM', message: expect.stringContaining('via (must be one of direct, proxy, tls, interceptor)') }]);
+  });
+
   it('the dashboard shows how each call arrived and the Host it named', async () => {
     const html = await (await fetch(`${sandbox.url}/dashboard/journal?lang=en`)).text();
     expect(html).toMatch(/data-testid="via"[^>]*>via the proxy</);

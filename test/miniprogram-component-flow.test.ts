@@ -1,32 +1,11 @@
 /** The second example (fixtures/miniprogram-component): a payjs component in the page's WXML,
  * driven through its rendered view only — no component created by hand, no fixture code touched. */
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/index.js';
-import { createMiniProgram, type MiniProgram, type MiniProgramOptions } from '../src/miniprogram/index.js';
+import { describe, expect, it } from 'vitest';
 import { eachShowOrder } from '../src/testing/index.js';
-import { startMerchant } from '../fixtures/miniprogram-component/server.mjs';
+import { useShop } from './support/miniprogram-shop.js';
 
-const DIR = fileURLToPath(new URL('../fixtures/miniprogram-component/', import.meta.url));
-
-let sandbox: Sandbox;
-let merchant: { url: string; orders: Map<string, { status: string }>; close(): Promise<void> };
-let mp: MiniProgram | undefined;
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  merchant = await startMerchant({ sandbox });
-});
-afterEach(() => mp?.close());
-afterAll(async () => {
-  await merchant.close();
-  await sandbox.close();
-});
-
-const open = async (options: Partial<MiniProgramOptions> = {}, query: Record<string, string> = {}) => {
-  mp = await createMiniProgram({ dir: DIR, sandbox, hosts: { 'https://shop.example.com': merchant.url }, ...options });
-  await mp.launch({ query });
-  return mp;
-};
+const shop = useShop('miniprogram-component');
+const open = shop.open;
 
 describe('a payjs component in WXML', () => {
   eachShowOrder('pay: the tap shows the component, it jumps, PAYJS pays, bind:success reaches the page', async (showOrder) => {
@@ -40,7 +19,7 @@ describe('a payjs component in WXML', () => {
     expect(order?.status).toBe('paid');
     expect(mp.text()).toContain('支付成功');
     expect(mp.findAll('payjs')).toHaveLength(0); // bindcomplete → preparePay false → detached
-    expect(merchant.orders.get(order!.out_trade_no)?.status).toBe('paid');
+    expect(shop.merchant.orders.get(order!.out_trade_no)?.status).toBe('paid');
   }, it);
 
   it('fail and cancel arrive through bindfail with the PAYJS result as detail', async () => {

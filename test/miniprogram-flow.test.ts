@@ -1,39 +1,12 @@
 /** The PAYJS mini-program flow end to end (docs/protocol.md §12): the example mini-program in
  * fixtures/miniprogram runs in the wx harness against a real sandbox, a real merchant back end and
  * real notifies. */
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/index.js';
-import { createMiniProgram, type MiniProgram, type ShowOrder } from '../src/miniprogram/index.js';
-import { startMerchant } from '../fixtures/miniprogram/server.mjs';
+import { describe, expect, it } from 'vitest';
+import type { ShowOrder } from '../src/miniprogram/index.js';
+import { useShop } from './support/miniprogram-shop.js';
 
-const DIR = fileURLToPath(new URL('../fixtures/miniprogram/', import.meta.url));
-
-interface Merchant {
-  url: string;
-  orders: Map<string, { status: string; source?: string; payjs_order_id?: string }>;
-  notifies: { fields: Record<string, string>; verified: boolean }[];
-  close(): Promise<void>;
-}
-
-let sandbox: Sandbox;
-let merchant: Merchant;
-let mp: MiniProgram | undefined;
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  merchant = await startMerchant({ sandbox });
-});
-afterEach(() => mp?.close());
-afterAll(async () => {
-  await merchant.close();
-  await sandbox.close();
-});
-
-const open = async (showOrder: ShowOrder = 'app-first', query: Record<string, string> = {}) => {
-  mp = await createMiniProgram({ dir: DIR, sandbox, showOrder, hosts: { 'https://shop.example.com': merchant.url } });
-  await mp.launch({ query });
-  return mp;
-};
+const shop = useShop('miniprogram');
+const open = (showOrder: ShowOrder = 'app-first', query: Record<string, string> = {}) => shop.open({ showOrder }, query);
 
 describe('the example mini-program pays through the PAYJS mini-program', () => {
   it.each<ShowOrder>(['app-first', 'page-first'])('pay: the back end signs, the app jumps, PAYJS pays, the page shows paid (%s)', async (showOrder) => {
@@ -50,10 +23,10 @@ describe('the example mini-program pays through the PAYJS mini-program', () => {
     expect(mp.currentPage().data).toMatchObject({ status: 'paid', payjsOrderId: order!.payjs_order_id });
 
     // The notify reaches the merchant and verifies.
-    await sandbox.waitForNotify({ payjs_order_id: order!.payjs_order_id });
+    await shop.sandbox.waitForNotify({ payjs_order_id: order!.payjs_order_id });
     const outTradeNo = mp.currentPage().data.outTradeNo as string;
-    expect(merchant.notifies.find((n) => n.fields.out_trade_no === outTradeNo)?.verified).toBe(true);
-    expect(merchant.orders.get(outTradeNo)?.status).toBe('paid');
+    expect(shop.merchant.notifies.find((n) => n.fields.out_trade_no === outTradeNo)?.verified).toBe(true);
+    expect(shop.merchant.orders.get(outTradeNo)?.status).toBe('paid');
   });
 
   it.each<ShowOrder>(['app-first', 'page-first'])('cancel: the page shows cancelled and the order stays unpaid (%s)', async (showOrder) => {
@@ -62,10 +35,10 @@ describe('the example mini-program pays through the PAYJS mini-program', () => {
     const { onShowOptions, order } = await mp.payjs.cancel();
     expect(onShowOptions.referrerInfo.extraData).toMatchObject({ success: false, resultCode: 'CANCEL', payjsOrderId: order!.payjs_order_id });
     expect(mp.currentPage().data.status).toBe('cancelled');
-    const held = await sandbox.order(order!.payjs_order_id);
+    const held = await shop.sandbox.order(order!.payjs_order_id);
     expect(held?.status).toBe('unpaid');
     expect(held?.history.map((h) => h.event)).toEqual(['create', 'pay_cancelled']);
-    expect(merchant.orders.get(mp.currentPage().data.outTradeNo as string)?.status).toBe('unpaid');
+    expect(shop.merchant.orders.get(mp.currentPage().data.outTradeNo as string)?.status).toBe('unpaid');
   });
 
   it('fail: the payer fails to pay, the page shows failed', async () => {

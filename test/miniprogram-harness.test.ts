@@ -3,10 +3,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/index.js';
-import { createMiniProgram, type MiniProgram, type MiniProgramOptions } from '../src/miniprogram/index.js';
-import { startMerchant } from '../fixtures/miniprogram/server.mjs';
+import { describe, expect, it } from 'vitest';
+import type { MiniProgramOptions } from '../src/miniprogram/index.js';
+import { startSandbox } from '../src/index.js';
+import { useShop } from './support/miniprogram-shop.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/miniprogram/', import.meta.url));
 
@@ -22,20 +22,8 @@ function miniProgram(files: Record<string, string>): string {
 
 const appJson = (extra: object = {}) => JSON.stringify({ pages: ['pages/index/index'], navigateToMiniProgramAppIdList: ['wx959c8c1fb2d877b5'], ...extra });
 
-let sandbox: Sandbox;
-let merchant: { url: string; close(): Promise<void> };
-let mp: MiniProgram | undefined;
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  merchant = await startMerchant({ sandbox });
-});
-afterEach(() => mp?.close());
-afterAll(async () => {
-  await merchant.close();
-  await sandbox.close();
-});
-
-const load = async (dir: string, options: Partial<MiniProgramOptions> = {}) => (mp = await createMiniProgram({ dir, sandbox, ...options }));
+const shop = useShop('miniprogram');
+const load = (dir: string, options: Partial<MiniProgramOptions> = {}) => shop.load({ dir, ...options });
 
 describe('the wx harness', () => {
   it('an unsupported wx API throws "not simulated: wx.X" from the code that uses it', async () => {
@@ -66,7 +54,7 @@ describe('the wx harness', () => {
     // The example mini-program, with an app.json that forgot navigateToMiniProgramAppIdList.
     const dir = miniProgram({ 'app.json': JSON.stringify({ pages: ['pages/pay/pay'] }) });
     for (const part of ['pages', 'components', 'app.js', 'config.js']) cpSync(join(FIXTURE, part), join(dir, part), { recursive: true });
-    const mp = await load(dir, { hosts: { 'https://shop.example.com': merchant.url } });
+    const mp = await load(dir);
     await mp.launch();
     await mp.tap('onPay');
     expect(mp.payjs.pending).toBeUndefined();
@@ -117,7 +105,7 @@ describe('the wx harness', () => {
   });
 
   it('loads components, runs their observers, and records every setData', async () => {
-    const mp = await load(FIXTURE, { hosts: { 'https://shop.example.com': merchant.url } });
+    const mp = await load(FIXTURE);
     await mp.launch({ query: { total_fee: '1234' } });
     // The page's WXML placed one <price fee="{{totalFee}}">; its observer followed the binding.
     expect(mp.find('price').component?.data.yuan).toBe('12.34');
@@ -198,7 +186,7 @@ describe('the wx harness', () => {
     const open = await startSandbox({ host: '0.0.0.0' });
     try {
       const dir = miniProgram({ 'app.json': appJson(), 'app.js': 'App({})', 'pages/index/index.js': 'Page({})' });
-      mp = await createMiniProgram({ dir, sandbox: open });
+      const mp = await shop.load({ dir, sandbox: open });
       await mp.launch();
       await mp.wx.navigateToMiniProgram({ appId: 'wx959c8c1fb2d877b5', extraData: {} });
       await expect(mp.payjs.cancel()).resolves.toMatchObject({ onShowOptions: { scene: 1038 } });
@@ -228,10 +216,10 @@ describe('the wx harness', () => {
   });
 
   it('says what is wrong with a directory it cannot load', async () => {
-    await expect(createMiniProgram({ dir: tmpdir() + '/nothing-here', sandbox })).rejects.toThrow(/no app\.json/);
-    await expect(createMiniProgram({ dir: miniProgram({ 'app.json': appJson(), 'app.js': 'App({})' }), sandbox })).rejects.toThrow('app.json lists the page "pages/index/index" but pages/index/index.js is missing');
+    await expect(load(tmpdir() + '/nothing-here')).rejects.toThrow(/no app\.json/);
+    await expect(load(miniProgram({ 'app.json': appJson(), 'app.js': 'App({})' }))).rejects.toThrow('app.json lists the page "pages/index/index" but pages/index/index.js is missing');
     const esm = miniProgram({ 'app.json': appJson(), 'app.js': "import x from './x';\nApp({})" });
-    await expect(createMiniProgram({ dir: esm, sandbox })).rejects.toThrow(/uses import\/export/);
+    await expect(load(esm)).rejects.toThrow(/uses import\/export/);
     expect(readFileSync(join(esm, 'app.js'), 'utf8')).toContain('import');
   });
 });

@@ -39,3 +39,18 @@ describe('the notify body', () => {
     expect(verify(signNotify(notifyFields(order, KEY), KEY, { forged: true }), KEY)).toBe(false);
   });
 });
+
+describe('the notify body encoding', () => {
+  it.each([
+    ['plain', 'ORDER-2024_01.x*'],
+    ['spaces and colons', '2024-01-01 12:00:30'],
+    ['what encodeURIComponent leaves', "!'()~"],
+    ['form delimiters', 'a=b&c+d%20e'],
+    ['Chinese and emoji', '订单 №1 😀'],
+    ['a lone surrogate', 'x\ud800y'],
+    ['empty', ''],
+  ])('encodes %s exactly as URLSearchParams does', (_, value) => {
+    const fields = { attach: value, [value || 'k']: value, sign: 'S' };
+    expect(encodeBody(fields)).toBe(new URLSearchParams(fields).toString());
+  });
+});

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
 import { CONTROL_ACTIONS } from '../src/core/order.js';
@@ -106,6 +107,9 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     await call(sandbox.url, 'native', { mchid: MCHID, total_fee: 1, out_trade_no: tradeNo(), body: 'a b' }, 'json', 'NotTheKey');
     expect(await status('GET', '/calls')).toBe(200);
     expect(await status('GET', '/journal')).toBe(200);
+    expect(await status('GET', '/calls?via=proxy&host=payjs.cn')).toBe(200);
+    expect(await status('GET', '/calls?via=carrier-pigeon')).toBe(400);
+    expect(await status('GET', '/journal?sign=maybe')).toBe(400);
     const bad = await ctl('GET', `/journal?endpoint=native&mchid=${MCHID}&sign=invalid`);
     expect((bad.body as { calls: { diagnosis?: unknown }[] }).calls.at(-1)?.diagnosis).toBeTruthy();
   });
@@ -203,11 +207,34 @@ describe('the control API answers as /__sandbox/openapi.json describes', () => {
     }
   });
 
-  it('has now seen every described control answer (401 once, above)', () => {
+  it('answers 403 as described to a rebinding Host name and to another site\'s write', async () => {
+    /** fetch cannot set Host: one request with exactly these headers, its answer checked. */
+    const forged = (method: string, path: string, headers: Record<string, string>) =>
+      new Promise<Answer>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: sandbox.port, method, path: `/__sandbox${path}`, headers }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => {
+            const answer = { status: res.statusCode!, headers: new Headers(res.headers as Record<string, string>), text, body: JSON.parse(text) as unknown };
+            v.check(method, `${sandbox.url}/__sandbox${path}`, answer);
+            resolve(answer);
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const rebound = await forged('GET', '/orders', { host: 'rebind.attacker.example' });
+    expect([rebound.status, (rebound.body as { error: string }).error]).toEqual([403, 'FORBIDDEN_HOST']);
+    const crossSite = await forged('POST', '/reset', { host: `127.0.0.1:${sandbox.port}`, origin: 'https://shop.attacker.example' });
+    expect([crossSite.status, (crossSite.body as { error: string }).error]).toEqual([403, 'CROSS_SITE']);
+  });
+
+  it('has now seen every described control answer (401 and 403 once, above)', () => {
     const missing: string[] = [];
     for (const [template, item] of Object.entries(doc.paths)) {
       if (!template.startsWith('/__sandbox/')) continue;
-      for (const m of METHODS) for (const s of Object.keys(item[m]?.responses ?? {})) if (s !== '401' && !v.seen.has(`${m} ${template} ${s}`)) missing.push(`${m.toUpperCase()} ${template} ${s}`);
+      for (const m of METHODS) for (const s of Object.keys(item[m]?.responses ?? {})) if (s !== '401' && s !== '403' && !v.seen.has(`${m} ${template} ${s}`)) missing.push(`${m.toUpperCase()} ${template} ${s}`);
     }
     expect(missing, 'described answers that no test produced: exercise them above, or fix the description').toEqual([]);
   });

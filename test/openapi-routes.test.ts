@@ -18,6 +18,9 @@ const DESCRIBED_PREFIXES = ['/api/', '/__sandbox/'];
 let sandbox: Sandbox;
 beforeAll(async () => {
   sandbox = await startSandbox();
+  // The koa app is built at the first request that reaches it (src/http/lazy-app.ts).
+  expect(apps).toHaveLength(0);
+  expect((await fetch(`${sandbox.url}/__sandbox/openapi.json`)).status).toBe(200);
 });
 afterAll(() => sandbox?.close());
 

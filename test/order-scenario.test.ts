@@ -71,6 +71,24 @@ describe('scenario tokens applied to one existing order', () => {
     expect(steps(id)).toEqual(['ladder:ok']);
   });
 
+  it("re-armed while the old ladder's attempt is in flight, the new ladder's first rung is sent once that attempt ends", async () => {
+    const id = await order();
+    const before = receiver.received.length;
+    receiver.reply((_, n) => (n === before + 1 ? { status: 200, delayMs: 300 } : { status: 200 }));
+    try {
+      await sandbox.pay(id);
+      await expect.poll(() => receiver.received.length).toBe(before + 1);
+      await sandbox.useOn(id, 'notify=extra-fields');
+      await sandbox.clock.settle();
+      const sent = receiver.received.slice(before);
+      expect(sent.map((r) => r.fields.payjs_order_id)).toEqual([id, id]);
+      expect(sent[1].fields).toHaveProperty('bank_type');
+      expect(steps(id)).toEqual(['ladder:ok']); // the old ladder's attempt records nothing
+    } finally {
+      receiver.reply({ status: 200 });
+    }
+  });
+
   it('fail:2 with duplicate:3 loses the first two copies of the first rung, delivers the third, and has none left', async () => {
     const id = await order();
     const { notify } = await sandbox.useOn(id, 'pay=auto,notify=fail:2,notify=duplicate:3');

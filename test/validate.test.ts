@@ -1,6 +1,16 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { jsonPath, validator } from '../src/app/validate.js';
 import { Refusal } from '../src/core/errors.js';
+import { AdvanceInput, MerchantInput, MiniprogramPayInput, PayActionInput, RuleInput, SeedInput, SnapshotInput } from '../src/app/inputs.js';
+import { ORDER_SCENARIO_SCHEMA, SCENARIO_FILE_SCHEMA } from '../src/app/scenario-inputs.js';
+import { CONFORMANCE_INPUT_SCHEMA } from '../src/app/conformance-runs.js';
+import { TEST_ORDER_SCHEMA } from '../src/app/test-orders.js';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 const seed = validator<{ orders: { total_fee: number }[] }>({
   type: 'object',
@@ -31,5 +41,26 @@ describe('the one validation mechanism', () => {
     expect(err).toBeInstanceOf(Refusal);
     expect((err as Refusal).code).toBe('INVALID_PARAM');
     expect((err as Refusal).message).toBe(`参数错误：${message}`);
+  });
+});
+
+describe('the schemas the sandbox checks input against', () => {
+  // validate.ts compiles them with validateSchema: false (checking them at run time would compile
+  // the 2020-12 meta-schema at the first check): they are checked here instead, every one of them.
+  const SCHEMAS: Record<string, unknown> = {
+    MerchantInput, SnapshotInput, SeedInput, MiniprogramPayInput, RuleInput, PayActionInput, AdvanceInput,
+    ORDER_SCENARIO_SCHEMA, SCENARIO_FILE_SCHEMA, CONFORMANCE_INPUT_SCHEMA, TEST_ORDER_SCHEMA,
+  };
+
+  it('lists every schema a validator() of src/ is made from', () => {
+    const sources = readdirSync(SRC, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const used = new Set(sources.flatMap((f) => [...readFileSync(join(SRC, f), 'utf8').matchAll(/\bvalidator(?:<.+?>)?\(\s*([A-Za-z_]\w*)/g)].map((m) => m[1])));
+    used.delete('schema'); // validate.ts's own signature
+    expect([...used].sort()).toEqual(Object.keys(SCHEMAS).sort());
+  });
+
+  it.each(Object.keys(SCHEMAS))('%s is a valid JSON Schema (2020-12)', (name) => {
+    const ajv = new Ajv2020({ strict: false });
+    expect(ajv.validateSchema(SCHEMAS[name] as object), JSON.stringify(ajv.errors)).toBe(true);
   });
 });

@@ -1,6 +1,13 @@
 import type { ErrorCode } from '../core/errors.js';
 import type { SignDiagnosis } from '../core/sign.js';
 
+/** How a call reached the sandbox (RecordedCall.via). */
+export const VIAS = ['direct', 'proxy', 'tls', 'interceptor'] as const;
+export type Via = (typeof VIAS)[number];
+/** The verdict on a call's sign (RecordedCall.sign). */
+export const SIGN_VERDICTS = ['valid', 'invalid', 'missing', 'unchecked'] as const;
+export type SignVerdict = (typeof SIGN_VERDICTS)[number];
+
 /** One API call a merchant made, as the sandbox saw and answered it. */
 export interface RecordedCall {
   id: number;
@@ -14,7 +21,7 @@ export interface RecordedCall {
   transport: string;
   /** How the call reached the sandbox: `direct`, `proxy` (the interception proxy), `tls` (the
    * TLS listener) or `interceptor` (`payjs-sandbox/intercept` in a Node process). */
-  via?: 'direct' | 'proxy' | 'tls' | 'interceptor';
+  via?: Via;
   /** The Host the client named (`payjs.cn` when the real code reached the sandbox unmodified). */
   host?: string;
   params: Record<string, unknown>;
@@ -23,7 +30,7 @@ export interface RecordedCall {
   out_trade_no?: string;
   /** Whether the request's sign verified under the merchant's key; `unchecked` when no merchant
    * could be told (unknown mchid or order). */
-  sign: 'valid' | 'invalid' | 'missing' | 'unchecked';
+  sign: SignVerdict;
   /** For an invalid sign: the canonical string (key masked), the expected sign, the likely cause. */
   diagnosis?: SignDiagnosis;
   /** The refusal, if the call was refused. */
@@ -41,7 +48,9 @@ export interface CallFilter {
   mchid?: string;
   payjs_order_id?: string;
   out_trade_no?: string;
-  sign?: RecordedCall['sign'];
+  sign?: SignVerdict;
+  via?: Via;
+  host?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { CREATE_ENDPOINTS } from '../core/endpoints.js';
+import { MERCHANT_RULES } from '../core/merchant.js';
 import { NEXT } from '../core/transitions.js';
 import { VOCABULARY } from '../core/scenarios.js';
 import { anything, arr, bool, epochMs, exact, int, mapOf, nullable, oneOf, str, type Schema } from './json-schema.js';
@@ -39,8 +40,8 @@ export const RuleInput: Schema = {
 };
 
 const merchantProfile = { 'name?': str(), 'phone?': str(), 'jsapi_path?': str(), 'doudou?': int() };
-/** A merchant to add (POST /__sandbox/merchants, seeds): the same rules as core/merchant.ts's checkMerchant, which reads the CLI's and the environment's merchants. */
-export const MerchantInput = exact({ mchid: str('1-16 letters or digits', { pattern: '^[0-9A-Za-z_-]{1,16}$' }), key: str('the 通信密钥: no spaces, no &', { pattern: '^[^\\s&]+$' }), ...merchantProfile }, 'send {"mchid": "…", "key": "…"} and, optionally, what /api/info reports');
+/** A merchant to add (POST /__sandbox/merchants, seeds), by the rules core/merchant.ts states. */
+export const MerchantInput = exact({ mchid: str(MERCHANT_RULES.mchid.says, { pattern: MERCHANT_RULES.mchid.pattern }), key: str(`the 通信密钥: ${MERCHANT_RULES.key.says}`, { pattern: MERCHANT_RULES.key.pattern }), ...merchantProfile }, 'send {"mchid": "…", "key": "…"} and, optionally, what /api/info reports');
 
 /** One order of a seed: created as its merchant would, then brought to `status`. */
 export const SeedOrder = {

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Refusal } from '../core/errors.js';
 import { checkScenarioFile, type ScenarioFile } from './scenario-inputs.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
 /** The scenario files shipped with the package: the classic cases, in fixtures/scenarios/. */
-export const SHIPPED_SCENARIOS_DIR = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
+export const SHIPPED_SCENARIOS_DIR = join(PACKAGE_ROOT, 'fixtures', 'scenarios');
 
 /** A shipped scenario file, as the dashboard lists it. */
 export interface ShippedScenario {

@@ -45,6 +45,8 @@ export class SandboxClock implements Clock {
   private readonly tasks = new Heap<Task>(before);
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** The due time and offset the timer was set for: set again only when either changes. */
+  private armedFor = { at: NaN, offset: NaN };
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
 
@@ -171,12 +173,20 @@ export class SandboxClock implements Clock {
   }
 
   private arm(): void {
+    const first = this.stopped || this.tasks.length === 0 || this.frozenAt !== null ? undefined : this.tasks.peek()!.at;
+    // Every task started or set re-arms: 10,000 notifies at once would clear and set the timer
+    // 20,000 times for the same first task (the expiry sweep) otherwise.
+    if (this.timer && first === this.armedFor.at && this.offset === this.armedFor.offset) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.stopped || this.tasks.length === 0 || this.frozenAt !== null) return;
-    const wait = Math.max(0, Math.min(this.tasks.peek()!.at - this.now(), 2 ** 31 - 1));
-    this.timer = setTimeout(() => this.kick(), wait);
+    if (first === undefined) return;
+    const wait = Math.max(0, Math.min(first - this.now(), 2 ** 31 - 1));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, wait);
     this.timer.unref();
+    this.armedFor = { at: first, offset: this.offset };
   }
 }
 

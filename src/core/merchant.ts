@@ -19,13 +19,23 @@ export function parseMerchantSpec(spec: string): Merchant {
   return checkMerchant({ mchid, key, name: name.length ? name.join(':') : undefined }, `"${spec}"`);
 }
 
+/** What a merchant's credentials may be, stated once: `checkMerchant` (options, files, the CLI)
+ * and the control API's merchant schema (src/app/inputs.ts) both read these. */
+export const MERCHANT_RULES = {
+  mchid: { pattern: '^[0-9A-Za-z_-]{1,16}$', says: "1-16 letters or digits, as PAYJS's string(16)" },
+  key: { pattern: '^[^\\s&]+$', says: 'a non-empty string without spaces or "&"' },
+} as const;
+
+const MCHID = new RegExp(MERCHANT_RULES.mchid.pattern);
+const KEY = new RegExp(MERCHANT_RULES.key.pattern);
+
 /** Checks a merchant read from options or a file; `where` names it in the error. */
 export function checkMerchant(m: Partial<Merchant>, where: string): Merchant {
-  if (typeof m.mchid !== 'string' || !/^[0-9A-Za-z_-]{1,16}$/.test(m.mchid)) {
-    throw new Error(`merchant ${where}: mchid must be 1-16 letters or digits, as PAYJS's string(16) (write MCHID:KEY)`);
+  if (typeof m.mchid !== 'string' || !MCHID.test(m.mchid)) {
+    throw new Error(`merchant ${where}: mchid must be ${MERCHANT_RULES.mchid.says} (write MCHID:KEY)`);
   }
-  if (typeof m.key !== 'string' || m.key.length === 0 || /[\s&]/.test(m.key)) {
-    throw new Error(`merchant ${where}: key must be a non-empty string without spaces or "&" (write MCHID:KEY)`);
+  if (typeof m.key !== 'string' || !KEY.test(m.key)) {
+    throw new Error(`merchant ${where}: key must be ${MERCHANT_RULES.key.says} (write MCHID:KEY)`);
   }
   return { ...m, mchid: m.mchid, key: m.key };
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import type { Via } from '../app/call-log.js';
 
 /** How a call reached the sandbox: straight to its port, through the interception proxy, on the
  * TLS listener, or redirected by `payjs-sandbox/intercept` inside a Node process. */
-export type Via = 'direct' | 'proxy' | 'tls' | 'interceptor';
+export type { Via };
 
 /** The header `payjs-sandbox/intercept` adds to the requests it redirects, with the host the code
  * named in `X-Forwarded-Host`. */

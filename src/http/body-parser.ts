@@ -54,6 +54,12 @@ export function bodyParserFor(options: BodyOptions): Middleware {
   };
   let parse: Middleware | undefined;
   return async (ctx: Context, next: Next) => {
+    // Without a Content-Type koa-bodyparser reads nothing and sets the body to {}: so do we, without
+    // loading it (~60 modules) for the GETs of the pages, the dashboard and the control API.
+    if (ctx.request.body === undefined && !ctx.get('content-type')) {
+      ctx.request.body = {};
+      return next();
+    }
     parse ??= (await loadBodyParser())(settings) as unknown as Middleware;
     await parse(ctx, next);
   };

@@ -1,7 +1,8 @@
 /**
  * `payjs-sandbox/intercept`: inside a Node process, every request to the PAYJS hosts, made with
- * node:http / node:https (axios, got, superagent, needle…) or the global fetch, goes to the
- * sandbox instead; every other host is untouched. No proxy, no CA.
+ * node:http / node:https (axios, got, superagent, needle…), the global fetch or the npm `undici`
+ * package (its `request`, `fetch`, `stream`: dispatcher.ts), goes to the sandbox instead; every
+ * other host is untouched. No proxy, no CA.
  *
  *   import { interceptPayjs } from 'payjs-sandbox/intercept';
  *   const stop = interceptPayjs(sandbox);   // or interceptPayjs('http://127.0.0.1:3000')
@@ -9,7 +10,8 @@
  *   stop();
  *
  * Built on @mswjs/interceptors (what msw uses): it patches the request modules in one tested
- * place; the answer is the sandbox's real one, fetched with undici, which it does not patch.
+ * place; the answer is the sandbox's real one, fetched with undici, which it does not patch. The
+ * npm undici package is not patched by it either: its calls are redirected in its dispatcher.
  */
 import { BatchInterceptor } from '@mswjs/interceptors';
 import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
@@ -17,6 +19,7 @@ import { FetchInterceptor } from '@mswjs/interceptors/fetch';
 import { request as undiciRequest } from 'undici';
 import { INTERCEPTOR_HEADER } from '../http/arrival.js';
 import { interceptedHosts } from '../proxy/hosts.js';
+import { redirectUndici } from './dispatcher.js';
 
 export { PAYJS_HOSTS } from '../proxy/hosts.js';
 
@@ -63,10 +66,12 @@ export function interceptPayjs(sandbox: { url: string } | string, options: Inter
     }
   });
   interceptor.apply();
+  const restoreUndici = redirectUndici(base, hosts);
   let stopped = false;
   return () => {
     if (stopped) return;
     stopped = true;
     interceptor.dispose();
+    restoreUndici();
   };
 }

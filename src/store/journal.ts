@@ -70,6 +70,8 @@ export class Journal {
   private idle: (() => void)[] = [];
   private pendingRotation: (() => void) | null = null;
   bytes: number;
+  /** How many group commits have failed so far (a rewrite in progress checks it, see store.ts). */
+  failures = 0;
 
   /** With `fsync`, each group commit reaches the disk (fsync) before its appends resolve. */
   constructor(file: string, private readonly fsync = false) {
@@ -146,6 +148,7 @@ export class Journal {
         } catch {
           /* the next open tolerates a torn last line */
         }
+        this.failures++;
         for (let i = waiters.length - 1; i >= 0; i--) waiters[i].undo?.();
         for (const w of waiters) w.reject(err as Error);
       }

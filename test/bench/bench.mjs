@@ -122,7 +122,8 @@ async function cell(servers, path, connections) {
 async function underCompaction(pristine, nativePool) {
   const db = join(dir, 'compacting.json');
   copyFileSync(pristine, db);
-  const sb = await startProcess([here('./compacting-sandbox.mjs'), db, String(2 * 1024 * 1024)], 'compacting sandbox');
+  const stalls = join(dir, 'compacting-stalls.json');
+  const sb = await startProcess([here('./compacting-sandbox.mjs'), db, String(2 * 1024 * 1024), stalls], 'compacting sandbox');
   await run({ url: sb.url, path: '/api/native', makeBody: nativeBody, pool: nativePool, connections: 16, duration: WARMUP });
   let mtime = statSync(db).mtimeMs;
   let compactions = 0;
@@ -134,8 +135,9 @@ async function underCompaction(pristine, nativePool) {
   const runs = [];
   for (let r = 0; r < ROUNDS; r++) runs.push(await run({ url: sb.url, path: '/api/native', makeBody: nativeBody, pool: nativePool, connections: 16, duration: DURATION / ROUNDS, pid: sb.pid }));
   clearInterval(watch);
-  await stop(sb.child);
-  return { ...combine(runs), compactions, latencies: undefined };
+  await stop(sb.child, 'SIGTERM'); // it writes its longest stall, then closes
+  const { worstCpuMs } = JSON.parse(readFileSync(stalls, 'utf8'));
+  return { ...combine(runs), compactions, worstCpuMs, latencies: undefined };
 }
 
 function childJson(script, env = {}) {
@@ -239,7 +241,7 @@ async function main() {
   await stop(bare.child, 'SIGTERM');
   await stop(koa.child, 'SIGTERM');
   const compaction = SKIP.has('compaction') ? null : await underCompaction(big.pristine, nativePool);
-  if (compaction) log(`under compaction (${big.size} orders, ${compaction.compactions} compactions): ${compaction.rps.toFixed(0)} creates/s, p99 ${compaction.p99.toFixed(2)} ms`);
+  if (compaction) log(`under compaction (${big.size} orders, ${compaction.compactions} compactions): ${compaction.rps.toFixed(0)} creates/s, p99 ${compaction.p99.toFixed(2)} ms; longest stall ${compaction.worstCpuMs.toFixed(1)} ms of CPU between two 5 ms ticks`);
   for (const r of rows) for (const k of ['sandbox', 'bare', 'koa']) delete r[k].latencies;
   const notify = SKIP.has('notify') ? null : childJson('notify.mjs');
   const embed = SKIP.has('embed') ? null : childJson('embed.mjs');
@@ -294,7 +296,7 @@ function report({ machine, cold, coldBig, rss, rows, compaction, notify, embed, 
       if (r) add(`p99 ≤ ${TARGET.p99Ms} ms @${c16} conns, ${endpoint}, ${size} orders`, `${f2(r.sandbox.p99)} ms`, r.sandbox.p99 <= TARGET.p99Ms);
     }
   }
-  if (compaction) add(`p99 ≤ ${TARGET.p99Ms} ms @16 conns while compactions run (create, ${big} orders)`, `${f2(compaction.p99)} ms (${compaction.compactions} compactions, ${f0(compaction.rps)} req/s)`, compaction.p99 <= TARGET.p99Ms && compaction.compactions > 0);
+  if (compaction) add(`p99 ≤ ${TARGET.p99Ms} ms @16 conns while compactions run (create, ${big} orders)`, `${f2(compaction.p99)} ms (${compaction.compactions} compactions, ${f0(compaction.rps)} req/s, longest stall ${f1(compaction.worstCpuMs)} ms CPU)`, compaction.p99 <= TARGET.p99Ms && compaction.compactions > 0);
   if (small !== big) {
     for (const endpoint of ['native', 'check']) {
       const a = find(small, endpoint, c16);
@@ -307,7 +309,7 @@ function report({ machine, cold, coldBig, rss, rows, compaction, notify, embed, 
   add(`idle RSS ≤ ${TARGET.rssEmptyMb} MB (empty store)`, `${f1(rss.empty)} MB`, rss.empty <= TARGET.rssEmptyMb);
   add(`idle RSS ≤ ${TARGET.rssPerOrderKb} KB per stored order at ${big}`, `${f2(rss.perOrderKb)} KB`, rss.perOrderKb <= TARGET.rssPerOrderKb);
   if (notify) {
-    add(`notify ≥ ${TARGET.deliveriesPerS} deliveries/s, ${notify.orders} paid orders`, `${f0(notify.perSecond)} /s`, notify.perSecond >= TARGET.deliveriesPerS);
+    add(`notify ≥ ${TARGET.deliveriesPerS} deliveries/s, ${notify.orders} paid orders`, `${f0(notify.perSecond)} /s (sandbox ${f0(notify.cpuUsPerDelivery)} µs CPU per delivery)`, notify.perSecond >= TARGET.deliveriesPerS);
     add(`${notify.waiters} concurrent waitForNotify resolved ≤ ${TARGET.waiterLagMs} ms after their deliveries`, `worst ${f0(notify.worstLagMs)} ms (all in ${f2(notify.waitSeconds)} s)`, notify.worstLagMs <= TARGET.waiterLagMs);
   }
   if (embed) {

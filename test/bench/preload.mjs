@@ -1,6 +1,7 @@
 // Builds a sandbox lowdb document holding `count` orders of the default merchant, written
-// straight to disk (no server, no journal): the store reads it at open as it would after a
-// compaction. Order records have the shape Gateway.newOrder gives a native order
+// straight to disk (no server, no journal) in the layout a compaction writes (one record per
+// line, src/store/checkpoint.ts): the store reads it at open as it would after a compaction.
+// `{ oneLine: true }` writes the whole document on one line instead, as version-1 stores did. Order records have the shape Gateway.newOrder gives a native order
 // (src/gateway.ts), a third of them paid the way Gateway.pay leaves them.
 import { writeFileSync } from 'node:fs';
 
@@ -17,7 +18,7 @@ const token = (n) => {
 };
 
 /** Writes the document to `file`; returns the payjs_order_ids, in creation order. */
-export function writeOrdersDoc(file, count, now = Date.now()) {
+export function writeOrdersDoc(file, count, now = Date.now(), { oneLine = false } = {}) {
   const prefix = `${compactTime(now)}00`;
   const ids = [];
   const parts = [];
@@ -48,6 +49,6 @@ export function writeOrdersDoc(file, count, now = Date.now()) {
     ids.push(id);
     parts.push(`${JSON.stringify(id)}:${JSON.stringify(order)}`);
   }
-  writeFileSync(file, `{"version":1,"seq":${count},"collections":{"orders":{${parts.join(',')}}}}`);
+  writeFileSync(file, oneLine ? `{"version":1,"seq":${count},"collections":{"orders":{${parts.join(',')}}}}` : `{"version":1,"seq":${count},"collections":{\n"orders":{\n${parts.join(',\n')}\n}\n}}\n`);
   return ids;
 }

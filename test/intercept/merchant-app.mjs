@@ -1,10 +1,12 @@
 // A merchant back end as people write it: https://payjs.cn/api/native hard-coded, the PAYJS sign
 // done by hand, a notify receiver of its own. The tests run it UNMODIFIED three ways (through the
 // proxy, under --import payjs-sandbox/register, in-process with interceptPayjs) and with three
-// HTTP clients: `node merchant-app.mjs https|fetch|axios`.
+// HTTP clients: `node merchant-app.mjs https|fetch|axios|undici` (undici: the npm package's own
+// `request`, which does not go through node:http or the global fetch).
 //
 // Like many real apps, it uses a proxy when HTTPS_PROXY is set (https-proxy-agent for node:https,
-// undici's EnvHttpProxyAgent for fetch, axios on its own): that is the app's code, not the test's.
+// undici's EnvHttpProxyAgent for fetch and undici, axios on its own): that is the app's code, not
+// the test's.
 //
 // It prints one JSON line when the order exists ({ payjs_order_id, answerSignValid }), then one
 // when the notify came and its sign verified ({ notified, notifySignValid }), then exits 0.
@@ -30,6 +32,12 @@ async function post(url, form, client) {
     }
     const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     return res.json();
+  }
+  if (client === 'undici') {
+    const { request, setGlobalDispatcher, EnvHttpProxyAgent } = await import('undici');
+    if (process.env.HTTPS_PROXY) setGlobalDispatcher(new EnvHttpProxyAgent());
+    const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    return res.body.json();
   }
   if (client === 'axios') {
     const { default: axios } = await import('axios');

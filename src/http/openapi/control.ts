@@ -1,4 +1,5 @@
 import { CONTROL_ACTIONS } from '../../core/order.js';
+import { SIGN_VERDICTS, VIAS } from '../../app/call-log.js';
 import { requestSchema } from './payjs.js';
 import { ACTION_TEXT } from './components.js';
 import { AdvanceInput, MiniprogramPayInput } from '../../app/inputs.js';
@@ -6,11 +7,14 @@ import { arr, exact, int, json, oneOf, ref, refusal, str, type Schema } from './
 
 /**
  * The control API, `/__sandbox/*`: JSON in, JSON out, `{ error, message }` with a 4xx on refusal.
- * Off loopback every route needs the control token (401 without it).
+ * Off loopback every route needs the control token (401 without it). Every route answers 403 under
+ * a Host name the sandbox does not answer (`FORBIDDEN_HOST`, DNS rebinding) and to a state change
+ * sent by another site's page (`CROSS_SITE`): http/host-check.ts.
  */
 
 const TOKEN = [{}, { controlToken: [] }, { bearer: [] }, { tokenQuery: [] }];
 const unauthorized = refusal('off loopback, without the control token the banner printed');
+const forbidden = refusal('FORBIDDEN_HOST: the Host is not a loopback name, an IP address or an --allowed-host (a DNS-rebinding page would send such a name); CROSS_SITE: a page of another site (Origin, Sec-Fetch-Site) sent a call that changes something');
 const notFound = refusal('no such order (or thing)');
 const badInput = refusal('the input is wrong: the message says what to send');
 const q = (name: string, description: string, schema: Schema = str()): Schema => ({ name, in: 'query', required: false, description, schema });
@@ -26,7 +30,7 @@ interface Op {
   responses: Record<string, unknown>;
 }
 
-/** One control operation; every one may answer 401 off loopback. */
+/** One control operation; every one may answer 401 off loopback and 403 to other sites. */
 const op = (id: string, o: Op) => ({
   tags: [o.tag],
   operationId: id,
@@ -35,7 +39,7 @@ const op = (id: string, o: Op) => ({
   ...(o.parameters ? { parameters: o.parameters } : {}),
   ...(o.requestBody ? { requestBody: o.requestBody } : {}),
   security: TOKEN,
-  responses: { ...o.responses, 401: unauthorized },
+  responses: { ...o.responses, 401: unauthorized, 403: forbidden },
 });
 
 const orderAnswer = json(exact({ order: ref('Order') }), 'the order after the action');
@@ -50,7 +54,9 @@ const callFilters = [
   q('mchid', 'one merchant'),
   q('payjs_order_id', 'one order'),
   q('out_trade_no', "the merchant's order number"),
-  q('sign', 'the verdict on the sign', str(undefined, { enum: ['valid', 'invalid', 'missing', 'unchecked'] })),
+  q('sign', 'the verdict on the sign', str(undefined, { enum: [...SIGN_VERDICTS] })),
+  q('via', 'how the call reached the sandbox (direct, proxy, tls, interceptor)', str(undefined, { enum: [...VIAS] })),
+  q('host', 'the Host the client named, e.g. payjs.cn'),
 ];
 
 function actionPaths(): Record<string, unknown> {
@@ -205,7 +211,7 @@ export function controlPaths(): Record<string, unknown> {
         tag: 'calls',
         summary: 'The call log: every PAYJS API call, oldest first (in memory, the last 10,000)',
         parameters: callFilters,
-        responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls') },
+        responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls'), 400: refusal('a sign or via value that is not one of the listed ones') },
       }),
     },
     '/__sandbox/ca.pem': {
@@ -241,7 +247,7 @@ export function controlPaths(): Record<string, unknown> {
           tag: 'calls',
           summary: 'The call log under its old name: the same as GET /__sandbox/calls',
           parameters: callFilters,
-          responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls') },
+          responses: { 200: json(exact({ calls: arr(ref('RecordedCall')) }), 'the calls'), 400: refusal('a sign or via value that is not one of the listed ones') },
         }),
         deprecated: true,
       },

@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import type { Seed } from '../../../app/admin.js';
 import type { AppOptions } from '../../app-options.js';
 import { baseUrl } from '../api.js';
-import { jsonBody, queryText } from './input.js';
+import { SIGN_VERDICTS, VIAS } from '../../../app/call-log.js';
+import { jsonBody, oneOfQuery, queryText } from './input.js';
 
 /** The whole sandbox: the call log, merchants, reset, snapshot and restore, seeding. */
 export function systemRoutes({ gateway, callLog, admin, clock, url }: AppOptions): Router {
@@ -11,8 +12,9 @@ export function systemRoutes({ gateway, callLog, admin, clock, url }: AppOptions
   // /journal is the call log's old name, kept for the clients that use it.
   router.get(['/calls', '/journal'], (ctx) => {
     const q = ctx.query;
-    const sign = queryText(q.sign) as 'valid' | 'invalid' | 'missing' | 'unchecked' | undefined;
-    ctx.body = { calls: callLog.list({ endpoint: queryText(q.endpoint), mchid: queryText(q.mchid), payjs_order_id: queryText(q.payjs_order_id), out_trade_no: queryText(q.out_trade_no), sign }) };
+    const sign = oneOfQuery(q.sign, 'sign', SIGN_VERDICTS);
+    const via = oneOfQuery(q.via, 'via', VIAS);
+    ctx.body = { calls: callLog.list({ endpoint: queryText(q.endpoint), mchid: queryText(q.mchid), payjs_order_id: queryText(q.payjs_order_id), out_trade_no: queryText(q.out_trade_no), sign, via, host: queryText(q.host) }) };
   });
 
   router.get('/merchants', (ctx) => {
