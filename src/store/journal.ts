@@ -65,7 +65,10 @@ export class Journal {
   readonly oldFile: string;
   private fd: number;
   private queue: string[] = [];
-  private waiters: { resolve: () => void; reject: (e: Error) => void; undo?: () => void }[] = [];
+  /** The promise of the batch being gathered, shared by every line in it: one per group commit. */
+  private batch: { done: Promise<void>; resolve: () => void; reject: (e: Error) => void } | null = null;
+  /** One per queued line, in order (undefined for a line with nothing to take back). */
+  private undos: ((() => void) | undefined)[] = [];
   private scheduled = false;
   private idle: (() => void)[] = [];
   private pendingRotation: (() => void) | null = null;
@@ -82,14 +85,22 @@ export class Journal {
   }
 
   /** Queues a line; `undo` runs, newest first and before any rejection is seen, if the write of
-   * its batch fails, so that memory never keeps a change the file does not have. */
+   * its batch fails, so that memory never keeps a change the file does not have. The promise is
+   * the batch's: every line of one group commit gets the same one. */
   append(entry: JournalEntry, undo?: () => void): Promise<void> {
-    const line = `${JSON.stringify(entry)}\n`;
-    return new Promise((resolve, reject) => {
-      this.queue.push(line);
-      this.waiters.push({ resolve, reject, undo });
+    this.queue.push(`${JSON.stringify(entry)}\n`);
+    this.undos.push(undo);
+    if (!this.batch) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.batch = { done, resolve, reject };
       this.schedule();
-    });
+    }
+    return this.batch.done;
   }
 
   /** Moves the current file to `<file>.old` and starts an empty one, between two writes; `atSwap`
@@ -133,14 +144,16 @@ export class Journal {
     this.scheduled = false;
     if (this.queue.length > 0) {
       const buf = Buffer.from(this.queue.join(''), 'utf8');
-      const waiters = this.waiters;
+      const batch = this.batch!;
+      const undos = this.undos;
       this.queue = [];
-      this.waiters = [];
+      this.undos = [];
+      this.batch = null;
       try {
         for (let offset = 0; offset < buf.length; ) offset += writeSync(this.fd, buf, offset, buf.length - offset);
         if (this.fsync) fsyncSync(this.fd);
         this.bytes += buf.length;
-        for (const w of waiters) w.resolve();
+        batch.resolve();
       } catch (err) {
         // A full disk can take part of a batch: cut it off, or the next line would be glued to it.
         try {
@@ -149,8 +162,8 @@ export class Journal {
           /* the next open tolerates a torn last line */
         }
         this.failures++;
-        for (let i = waiters.length - 1; i >= 0; i--) waiters[i].undo?.();
-        for (const w of waiters) w.reject(err as Error);
+        for (let i = undos.length - 1; i >= 0; i--) undos[i]?.();
+        batch.reject(err as Error);
       }
     }
     // A rotation waits for the lines appended before it, which the old file must hold.

@@ -198,6 +198,7 @@ function apply(collections: Collections, c: string, k: string, v: unknown): void
 class DocStore implements Store {
   private compacting: Promise<void> | null = null;
   private lastWrite: Promise<void> = Promise.resolve();
+  private lastBatch: Promise<void> | undefined;
 
   constructor(
     private readonly collections: Collections,
@@ -254,8 +255,12 @@ class DocStore implements Store {
       else apply(this.collections, c, k, undefined);
     };
     const written = this.journal.append(clear ? { s, c, k, clear } : { s, c, k, v }, undo);
-    // Lines are written in order, so the last one written means all earlier ones are too.
-    this.lastWrite = written.catch(() => {});
+    // Lines are written in order, so the last batch written means all earlier ones are too; the
+    // changes of one batch share its promise, so it is wrapped once.
+    if (written !== this.lastBatch) {
+      this.lastBatch = written;
+      this.lastWrite = written.catch(() => {});
+    }
     if (this.journal.bytes > this.compactAtBytes) void this.compact().catch(() => {});
     return written;
   }
