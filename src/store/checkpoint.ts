@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { YoungGenerationCap } from './young-generation.js';
 
 /** One collection as the checkpoint walks it: its name and its live records. */
 export type CollectionEntries = readonly [name: string, records: ReadonlyMap<string, unknown>];
@@ -165,14 +166,16 @@ const CHUNK = 1 << 20;
  */
 export function readCheckpoint(file: string): { seq: number; collections: Map<string, Map<string, unknown>> } | undefined {
   const fd = openSync(file, 'r');
+  const young = new YoungGenerationCap();
   try {
-    return readLines(new Lines(fd));
+    return readLines(new Lines(fd), young);
   } finally {
+    young.release();
     closeSync(fd);
   }
 }
 
-function readLines(lines: Lines): { seq: number; collections: Map<string, Map<string, unknown>> } | undefined {
+function readLines(lines: Lines, young: YoungGenerationCap): { seq: number; collections: Map<string, Map<string, unknown>> } | undefined {
   // A version-1 document is one line: its first 80 bytes say it is not this layout.
   if (!lines.next(80)) return undefined;
   const header = HEADER.exec(lines.buf0.toString('latin1', lines.start, lines.end));
@@ -210,6 +213,7 @@ function readLines(lines: Lines): { seq: number; collections: Map<string, Map<st
           if (buf[quote + 1] !== COLON || quote + 2 >= stop) return undefined;
           const key = escaped ? (JSON.parse(buf.toString('utf8', pos, quote + 1)) as string) : buf.toString('utf8', pos + 1, quote);
           records.set(key, JSON.parse(buf.toString('utf8', quote + 2, stop)));
+          if ((records.size & 4095) === 0) young.check();
         }
       } else if (stop - pos === 2 && buf[pos] === 0x7d && buf[pos + 1] === 0x7d) {
         // "}}": the end; only white space may follow.
