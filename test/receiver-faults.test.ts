@@ -3,9 +3,11 @@
  * is walked exactly (0, 15, 30, 180, 1800, 3600 s on the sandbox clock, six attempts, none lost or
  * doubled), nothing rejects unhandled, and the API keeps answering. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
+import { CertificateAuthority } from '../src/tls/authority.js';
 import { MCHID, call, nativeOrder, tempDb } from './support.js';
 
 const LADDER = [0, 15, 30, 180, 1800, 3600];
@@ -129,6 +131,51 @@ describe('a notify receiver that fails', () => {
     expect(first.ms).toBeGreaterThanOrEqual(NOTIFY_TIMEOUT_MS - 10);
     expect(rest.every((a) => a.status === 500)).toBe(true);
     expect(r.requests).toBe(6);
+  });
+
+  it('is slow to set up its TLS connection, then slow to answer: each under the notify timeout, together over it, a timeout', async () => {
+    // An https merchant (a certificate of a throwaway CA, trusted for this test only) behind a
+    // relay that holds each connection for 0.6 of the merchant's time, so the TLS handshake takes
+    // that long; its first answer is a 200 another 0.6 later: too late.
+    const ca = CertificateAuthority.temporary();
+    let requests = 0;
+    const merchant = createHttpsServer(ca.leaf(['127.0.0.1']), (req, res) => {
+      req.resume();
+      if (++requests > 1) return fail500(requests, req, res);
+      setTimeout(() => res.end('success'), NOTIFY_TIMEOUT_MS * 0.6);
+    });
+    await new Promise<void>((resolve) => merchant.listen(0, '127.0.0.1', resolve));
+    const relay = net.createServer((client) => {
+      client.pause();
+      const hold = setTimeout(() => {
+        const up = net.connect((merchant.address() as AddressInfo).port, '127.0.0.1');
+        client.pipe(up).pipe(client);
+        up.on('error', () => client.destroy());
+        client.resume();
+      }, NOTIFY_TIMEOUT_MS * 0.6);
+      client.on('error', () => clearTimeout(hold));
+      client.on('close', () => clearTimeout(hold));
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const trusted = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    try {
+      const s = await start();
+      const id = await walkLadder(s, `https://127.0.0.1:${(relay.address() as AddressInfo).port}/payjs/notify`);
+      const [first, ...rest] = s.notifications(id);
+      expect(first).toMatchObject({ error: 'timeout', delivered: false });
+      expect(first.ms).toBeGreaterThanOrEqual(NOTIFY_TIMEOUT_MS - 10);
+      expect(rest.every((a) => a.status === 500)).toBe(true);
+      expect(requests).toBe(6);
+    } finally {
+      if (trusted === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = trusted;
+      await sandbox?.close();
+      sandbox = undefined;
+      merchant.closeAllConnections();
+      await Promise.all([new Promise((resolve) => relay.close(resolve)), new Promise((resolve) => merchant.close(resolve))]);
+      ca.dispose();
+    }
   });
 
   it('resets the connection: six attempts recorded as reset', async () => {

@@ -31,13 +31,16 @@ class Deadline extends Error {}
  * global fetch), loaded on the first notify so that it costs nothing at start. Each attempt is one
  * `dispatch` with a handler of its own rather than `request()`: no response stream, no
  * AbortSignal, no queue of ours — half the CPU per attempt (measured ~90 against ~200 µs, see
- * docs/benchmarks.md). The merchant's 3 s (docs/protocol.md §14) start when undici writes the
- * request to a connection (onRequestStart), not while it waits behind 10,000 payments made at
- * once, and cover the whole answer, body included.
+ * docs/benchmarks.md). The merchant's 3 s (docs/protocol.md §14) cover connecting, the request
+ * and the whole answer, body included — but not the wait behind 10,000 payments made at once: an
+ * attempt that finds the origin's connections all taken waits in undici's queue, and its 3 s start
+ * when undici writes it to a connection (onRequestStart), which is then one already open.
  */
 export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS, allow?: readonly string[]): NotifyTransport & { close(): Promise<void> } {
   const allowed = allow && allow.length > 0 ? hostMatcher(allow) : () => true;
   let agent: InstanceType<Undici['Agent']> | undefined;
+  /** Attempts on their way per origin: past CONNECTIONS, the next one waits in undici's queue. */
+  const inflight = new Map<string, number>();
   const transport = async (url: string, body: string): Promise<Delivery> => {
     let target: URL;
     try {
@@ -51,15 +54,27 @@ export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS, allow?: reado
     const lib = await (undici ??= import('undici').then((m) => ((m as { default?: Undici }).default ?? m) as Undici));
     // Connecting has the merchant's time too (a host that never accepts is a timeout after 3 s).
     agent ??= new lib.Agent({ keepAliveTimeout: 4000, connections: CONNECTIONS, connect: { timeout: timeoutMs } });
-    return post(agent, target, body, timeoutMs);
+    const origin = target.origin;
+    const before = inflight.get(origin) ?? 0;
+    inflight.set(origin, before + 1);
+    try {
+      return await post(agent, target, body, timeoutMs, before < CONNECTIONS);
+    } finally {
+      const left = inflight.get(origin)! - 1;
+      if (left === 0) inflight.delete(origin);
+      else inflight.set(origin, left);
+    }
   };
   return Object.assign(transport, { close: async () => void (await agent?.close()) });
 }
 
-/** One POST through `dispatcher`: its status and the first 2 KB of its answer, or what failed. */
-function post(dispatcher: Dispatcher, target: URL, body: string, timeoutMs: number): Promise<Delivery> {
+/** One POST through `dispatcher`: its status and the first 2 KB of its answer, or what failed.
+ * `fresh`: a connection is free or may be opened, so the merchant's time runs from now, connecting
+ * included; otherwise from when undici writes the request to a connection. */
+function post(dispatcher: Dispatcher, target: URL, body: string, timeoutMs: number, fresh: boolean): Promise<Delivery> {
   return new Promise((resolve) => {
-    let started = performance.now(); // reset when the request goes out
+    const dispatched = performance.now();
+    let started = dispatched;
     let timer: NodeJS.Timeout | undefined;
     let status = 0;
     const chunks: Buffer[] = [];
@@ -74,10 +89,13 @@ function post(dispatcher: Dispatcher, target: URL, body: string, timeoutMs: numb
     // As undici.request() does with a URL: its origin, and its path with the query.
     dispatcher.dispatch({ origin: target.origin, path: target.search ? `${target.pathname}${target.search}` : target.pathname, method: 'POST', body, headers: HEADERS }, {
       onRequestStart(controller) {
-        started = performance.now();
+        const now = performance.now();
+        started = fresh ? dispatched : now;
         clearTimeout(timer);
-        // Unref'd, as AbortSignal.timeout's: the deadline alone does not keep a process alive.
-        timer = setTimeout(() => controller.abort(new Deadline()), timeoutMs).unref();
+        // What connecting left of the merchant's time (undici's connect timeout caps connecting
+        // itself at the whole of it). Unref'd, as AbortSignal.timeout's: the deadline alone does
+        // not keep a process alive.
+        timer = setTimeout(() => controller.abort(new Deadline()), Math.max(0, timeoutMs - (now - started))).unref();
       },
       onResponseStart(_controller, statusCode) {
         status = statusCode;
