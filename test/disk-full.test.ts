@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/index.js';
+import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
+import { startReceiver } from './receiver.js';
 import { MCHID, call, tradeNo } from './support.js';
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'payjs-full-'));
@@ -89,5 +90,29 @@ describe.skipIf(!mounted)('a database on a full disk', () => {
     expect(sandbox.orders().map((o) => o.payjs_order_id).sort()).toEqual([...acknowledged].sort());
     expect((await sandbox.order(unpaid))?.status).toBe('paid');
     expect(sandbox.orders().map((o) => o.out_trade_no)).not.toContain(refused!.out_trade_no);
+  });
+
+  it('a re-arm of the notify refused for the full disk leaves the ladder it would have replaced climbing', async () => {
+    await sandbox?.close();
+    const receiver = await startReceiver();
+    receiver.reply({ status: 500, body: 'fail' }); // never delivered: the ladder climbs
+    try {
+      sandbox = await startSandbox({ db: join(mountPoint, 'rearm.json'), clock: new SandboxClock({ start: Date.UTC(2024, 0, 1, 4), frozen: true }) });
+      const created = await call(sandbox.url, 'native', { mchid: MCHID, total_fee: 100, out_trade_no: tradeNo(), body: 'full disk', notify_url: receiver.url });
+      const id = created.body.payjs_order_id as string;
+      await sandbox.pay(id);
+      await sandbox.clock.settle();
+      expect(sandbox.notifications(id)).toHaveLength(1);
+      fillDisk();
+      const rearm = await fetch(`${sandbox.url}/__sandbox/orders/${id}/scenario`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"tokens":"notify=late:60"}' });
+      expect(await rearm.json()).toMatchObject({ error: 'STORAGE_FAILED' });
+      unlinkSync(filler);
+      // The old ladder's second rung, at +15 s, as if nothing had been asked.
+      await sandbox.clock.advance(15);
+      expect(sandbox.notifications(id).map((a) => (a.at - sandbox!.notifications(id)[0].at) / 1000)).toEqual([0, 15]);
+    } finally {
+      rmSync(filler, { force: true });
+      await receiver.close();
+    }
   });
 });

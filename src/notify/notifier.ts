@@ -34,6 +34,10 @@ interface Held {
   was?: NotifyJob;
   ladder: symbol;
   body?: { fields: NotifyJob['fields']; text: string };
+  /** Jobs this order's saves replaced, with their ladder, while those saves are not yet written:
+   * a failed write puts one of them back (two saves of one batch, or a refused re-arm, whose old
+   * job is of another ladder), and its ladder must go on. Dropped once the save is written. */
+  replaced?: { job: NotifyJob; ladder: symbol; save: number }[];
 }
 
 export interface NotifierOptions {
@@ -76,6 +80,8 @@ export class Notifier {
    * there, so an attempt that ends after either finds its ladder gone and records nothing. (A
    * Map by order rather than a WeakMap by job: 10,000 weak entries made every GC slower.) */
   private readonly held = new Map<string, Held>();
+  /** Numbers the saves, for `Held.replaced`. */
+  private saves = 0;
 
   constructor(private readonly options: NotifierOptions) {
     this.store = options.store;
@@ -345,6 +351,8 @@ export class Notifier {
   private ladderOf(job: NotifyJob): symbol {
     const held = this.held.get(job.payjs_order_id);
     if (held && (held.job === job || held.was === job)) return held.ladder;
+    const putBack = held?.replaced?.find((r) => r.job === job);
+    if (putBack) return putBack.ladder;
     const ladder = Symbol(job.payjs_order_id);
     this.held.set(job.payjs_order_id, { job, ladder });
     return ladder;
@@ -368,11 +376,28 @@ export class Notifier {
   /** The one way a job changes: a new object, in memory at once and journaled before this
    * resolves (taken back by the store if the write fails). */
   private save(job: NotifyJob, ladder: symbol): Promise<void> {
-    const held = this.held.get(job.payjs_order_id);
+    const id = job.payjs_order_id;
+    const held = this.held.get(id);
+    const save = ++this.saves;
+    const replaced = held ? [...(held.replaced ?? []), { job: held.job, ladder: held.ladder, save }] : undefined;
     if (held?.ladder === ladder) {
       held.was = held.job;
       held.job = job;
-    } else this.held.set(job.payjs_order_id, { job, ladder });
-    return this.store.put(JOBS, job.payjs_order_id, job);
+      held.replaced = replaced;
+    } else this.held.set(id, { job, ladder, replaced });
+    const written = this.store.put(JOBS, id, job);
+    // Once this save is written, no failed write can put back what it (or an earlier save) replaced.
+    if (replaced) {
+      written.then(
+        () => {
+          const now = this.held.get(id);
+          if (!now?.replaced) return;
+          const left = now.replaced.filter((r) => r.save > save);
+          now.replaced = left.length > 0 ? left : undefined;
+        },
+        () => {},
+      );
+    }
+    return written;
   }
 }
