@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import { Refusal, type ErrorCode } from '../core/errors.js';
 import { asciiHeader, refusal } from '../app/api-call.js';
+import { INTERNAL_ERROR } from './internal-error.js';
 
 /** The PAYJS surface answers failures with HTTP 200 and the envelope; other paths with a 4xx. */
 export const isPayjsPath = (path: string) => path.startsWith('/api/');
@@ -41,7 +42,7 @@ export function errorBoundary(log: (line: string) => void): Middleware {
       if (!e) {
         log(`payjs-sandbox: internal error on ${ctx.method} ${ctx.path}: ${(err as Error)?.stack ?? String(err)}`);
         ctx.status = 500;
-        ctx.body = { error: 'INTERNAL', message: 'the sandbox failed; this is a bug of the sandbox, please report it with the request' };
+        ctx.body = { ...INTERNAL_ERROR };
         return;
       }
       if (isPayjsPath(ctx.path)) {

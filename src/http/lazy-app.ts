@@ -1,9 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AppOptions } from './app-options.js';
+import { answerInternal } from './internal-error.js';
 import { lazy } from './lazy.js';
-
-// As the error boundary (errors.ts) answers what it did not expect.
-const INTERNAL = JSON.stringify({ error: 'INTERNAL', message: 'the sandbox failed; this is a bug of the sandbox, please report it with the request' });
 
 /**
  * The koa app (app.ts) as a request listener that loads and builds it at the first request that
@@ -20,11 +18,7 @@ export function lazyApp(options: AppOptions): RequestListener {
     if (callback) return callback(req, res);
     build().then(
       (cb) => cb(req, res),
-      (err: unknown) => {
-        options.log(`payjs-sandbox: internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(INTERNAL) });
-        res.end(INTERNAL);
-      },
+      (err: unknown) => answerInternal(res, options.log, req.method, req.url, err),
     );
   };
 }

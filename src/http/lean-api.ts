@@ -4,6 +4,7 @@ import { API_ENDPOINTS, ENDPOINTS, type ApiEndpoint } from '../core/endpoints.js
 import { isPlainForm, parseForm, readText } from './form-body.js';
 import { collectParams } from './params.js';
 import { arrivalOf } from './arrival.js';
+import { answerInternal } from './internal-error.js';
 
 /** The endpoints the lean path serves: those answering JSON. The browser ones (cashier, openid)
  * answer redirects, which koa words for the browser. */
@@ -20,9 +21,6 @@ function koaQuery(str: string): Record<string, string | string[]> {
   }
   return obj;
 }
-
-/** What koa answers a bug of the sandbox with (http/errors.ts); the lean path answers alike. */
-const INTERNAL = JSON.stringify({ error: 'INTERNAL', message: 'the sandbox failed; this is a bug of the sandbox, please report it with the request' });
 
 /**
  * Whether the lean path can serve a request exactly as koa would: a POST of a plain UTF-8 form
@@ -60,11 +58,7 @@ export function leanApi(apiCall: ApiCall, koa: RequestListener, log: (line: stri
     const base = req.headers.host ? `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host}` : undefined;
     apiCall({ path, method: req.method!, headers: req.headers, arrival: arrivalOf(req), read, base }).then(
       (response) => send(res, response),
-      (err: unknown) => {
-        log(`payjs-sandbox: internal error on ${req.method} ${path}: ${(err as Error)?.stack ?? String(err)}`);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(INTERNAL) });
-        res.end(INTERNAL);
-      },
+      (err: unknown) => answerInternal(res, log, req.method, path, err),
     );
   };
 }
