@@ -21,7 +21,7 @@
 // Knobs (env): BENCH_DURATION seconds per server and cell (5), BENCH_ROUNDS (5), BENCH_WARMUP
 // seconds (3), BENCH_CONNECTIONS (16), BENCH_SIZES (1000,100000), BENCH_COLD_RUNS (7),
 // BENCH_CLIENT=autocannon (do not use wrk), BENCH_SKIP=notify,embed,compaction,
-// BENCH_JSON=FILE also writes the results as JSON.
+// BENCH_JSON=FILE also writes the results as JSON, BENCH_POOL create bodies per server (500000).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -59,7 +59,9 @@ export const TARGET = {
 };
 /** A round in which other processes took more than this share of the machine is left out. */
 const BUSY = 0.1;
-const POOL = Number(process.env.BENCH_POOL ?? 500_000); // enough for the 3 s warm-ups too, on a quiet machine
+// Each server reads the pool of creates from its own cursor: the bare server alone sends ~500k
+// bodies in a run, and a sandbox must not see an out_trade_no it has stored already.
+const POOL = Number(process.env.BENCH_POOL ?? 500_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'payjs-bench-'));
 const log = (...a) => console.error(...a);
@@ -122,7 +124,8 @@ async function cell(servers, path, connections) {
 
 /** p99 of creates at 16 connections on a 100k-order sandbox that compacts every few MB of journal
  * (as the 64 MiB default does, only sooner), with the compactions counted by the document's mtime. */
-async function underCompaction(pristine, nativePool) {
+async function underCompaction(pristine, bodies) {
+  const nativePool = cursor(bodies);
   const db = join(dir, 'compacting.json');
   copyFileSync(pristine, db);
   const stalls = join(dir, 'compacting-stalls.json');
@@ -143,6 +146,9 @@ async function underCompaction(pristine, nativePool) {
   return { ...combine(runs), compactions, worstCpuMs, latencies: undefined };
 }
 
+/** A cursor of its own into a pool of bodies. */
+const cursor = (pool) => ({ ...pool, next: 0 });
+
 function childJson(script, env = {}) {
   const out = join(dir, `${script}.json`);
   const r = spawnSync(process.execPath, [here(`./${script}`)], { env: { ...process.env, ...env, BENCH_JSON: out }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -152,6 +158,12 @@ function childJson(script, env = {}) {
 }
 
 async function main() {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    // The comment at the top of this file is the usage.
+    const text = readFileSync(here('./bench.mjs'), 'utf8').split('\n').slice(1);
+    console.log(text.slice(0, text.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+    return;
+  }
   const started = Date.now();
   pinSelf();
   const machine = machineInfo();
@@ -191,13 +203,16 @@ async function main() {
 
   // Bodies for wrk: one pool of creates (each run starts where the last stopped) and one of checks
   // per store; autocannon makes its bodies as it goes.
-  const nativePool = writeBodies(join(dir, 'native.bodies'), POOL, nativeBody);
+  const nativeBodies = writeBodies(join(dir, 'native.bodies'), POOL, nativeBody);
   for (const st of stores) st.pool = writeBodies(join(dir, `check-${st.size}.bodies`), 50_000, st.check);
-  const pools = (endpoint, st) => (endpoint === 'native' ? { makeBody: nativeBody, pool: nativePool } : { makeBody: st.check, pool: st.pool });
+  /** Each server's cursor into the pool of creates, by its pid. */
+  const creates = new Map();
+  const createsOf = (pid) => creates.get(pid) ?? creates.set(pid, cursor(nativeBodies)).get(pid);
+  const pools = (endpoint, st, pid) => (endpoint === 'native' ? { makeBody: nativeBody, pool: createsOf(pid) } : { makeBody: st.check, pool: st.pool });
 
   const bare = await startProcess([BARE], 'bare server');
   const koa = await startProcess([KOA, '0', '--db', stores[0].pristine], 'koa server');
-  for (const s of [bare, koa]) await run({ url: s.url, path: '/api/native', makeBody: nativeBody, pool: nativePool, connections: 16, duration: WARMUP });
+  for (const s of [bare, koa]) await run({ url: s.url, path: '/api/native', makeBody: nativeBody, pool: createsOf(s.pid), connections: 16, duration: WARMUP });
   const fsync = hasFsync();
 
   const rows = [];
@@ -213,14 +228,14 @@ async function main() {
       sandboxes.push({ ...(await startProcess([...sandboxArgs(db), ...flags], 'sandbox')), db, store: st, label });
     }
     for (const sb of sandboxes) {
-      await run({ url: sb.url, path: '/api/check', ...pools('check', sb.store), connections: c, duration: WARMUP });
-      await run({ url: sb.url, path: '/api/native', ...pools('native', sb.store), connections: c, duration: WARMUP });
+      await run({ url: sb.url, path: '/api/check', ...pools('check', sb.store, sb.pid), connections: c, duration: WARMUP });
+      await run({ url: sb.url, path: '/api/native', ...pools('native', sb.store, sb.pid), connections: c, duration: WARMUP });
     }
     for (const endpoint of ['check', 'native']) {
       const servers = [
-        { ...bare, ...pools(endpoint, stores[0]), label: 'bare' },
-        { ...koa, ...pools(endpoint, stores[0]), label: 'koa' },
-        ...sandboxes.map((sb) => ({ ...sb, ...pools(endpoint, sb.store) })),
+        { ...bare, ...pools(endpoint, stores[0], bare.pid), label: 'bare' },
+        { ...koa, ...pools(endpoint, stores[0], koa.pid), label: 'koa' },
+        ...sandboxes.map((sb) => ({ ...sb, ...pools(endpoint, sb.store, sb.pid) })),
       ];
       const { results, rounds, dropped, foreign } = await cell(servers, `/api/${endpoint}`, c);
       const [b, k, ...rest] = results;
@@ -243,13 +258,13 @@ async function main() {
   }
   await stop(bare.child, 'SIGTERM');
   await stop(koa.child, 'SIGTERM');
-  const compaction = SKIP.has('compaction') ? null : await underCompaction(big.pristine, nativePool);
+  const compaction = SKIP.has('compaction') ? null : await underCompaction(big.pristine, nativeBodies);
   if (compaction) log(`under compaction (${big.size} orders, ${compaction.compactions} compactions): ${compaction.rps.toFixed(0)} creates/s, p99 ${compaction.p99.toFixed(2)} ms; longest stall ${compaction.worstCpuMs.toFixed(1)} ms of CPU between two 5 ms ticks`);
   for (const r of rows) for (const k of ['sandbox', 'bare', 'koa']) delete r[k].latencies;
   const notify = SKIP.has('notify') ? null : childJson('notify.mjs');
   const embed = SKIP.has('embed') ? null : childJson('embed.mjs');
   machine.loadAfter = loadavg();
-  report({ machine, cold, coldBig, rss, rows, compaction, notify, embed, fsync, seconds: (Date.now() - started) / 1000, wrapped: nativePool.next > POOL });
+  report({ machine, cold, coldBig, rss, rows, compaction, notify, embed, fsync, seconds: (Date.now() - started) / 1000, wrapped: [...creates.entries()].some(([pid, c]) => pid !== bare.pid && pid !== koa.pid && c.next > POOL) });
 }
 
 // --- report --------------------------------------------------------------------------------
