@@ -3,7 +3,7 @@ import { SandboxClock, startSandbox, type Params, type Sandbox } from '../src/in
 import { API_ENDPOINTS } from '../src/http/routes/api.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { MCHID, nativeOrder, signed, tradeNo } from './support.js';
-import { createValidator, type Answer, type Validator } from './openapi-validator.js';
+import { createValidator, whenEveryEarlierTestRan, type Answer, type Validator } from './openapi-validator.js';
 
 let sandbox: Sandbox;
 let receiver: Receiver;
@@ -75,7 +75,7 @@ const SUCCESS: Record<string, () => Promise<Params>> = {
 };
 const TRANSPORTS: Transport[] = ['form', 'json', 'multipart', 'query'];
 
-describe('the PAYJS surface answers as /__sandbox/openapi.json describes', () => {
+describe('the PAYJS surface answers as /__sandbox/openapi.json describes', { shuffle: false }, () => {
   it('describes every endpoint the sandbox serves', () => {
     expect(Object.keys(SUCCESS).sort()).toEqual([...API_ENDPOINTS].sort());
   });
@@ -97,7 +97,8 @@ describe('the PAYJS surface answers as /__sandbox/openapi.json describes', () =>
     expect(missing.body).toMatchObject({ return_code: 0, return_msg: expect.stringContaining('缺少参数') });
   });
 
-  it('every endpoint has shown a GET success, a POST success and a refusal', () => {
+  it('every endpoint has shown a GET success, a POST success and a refusal', (ctx) => {
+    whenEveryEarlierTestRan(ctx);
     for (const e of API_ENDPOINTS) expect([e, [...(shown.get(e) ?? [])].sort()]).toEqual([e, ['get', 'post', 'refusal']]);
   });
 });

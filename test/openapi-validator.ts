@@ -110,3 +110,22 @@ export function createValidator(doc: Doc) {
 }
 
 export type Validator = ReturnType<typeof createValidator>;
+
+/** What a coverage test needs of vitest's test context (`it(name, (ctx) => …)`). */
+interface CoverageContext {
+  task: { name: string; suite?: { tasks: { name: string; mode: string; result?: { state?: string } }[] } };
+  skip(note?: string): never;
+}
+
+/**
+ * A test that sums up what the tests before it in its describe block produced ("has seen every
+ * answer") says nothing when some of them did not run: filtered out with `-t`, `.only`, or not
+ * yet run because the block was shuffled. It is skipped then, with the reason, instead of failing
+ * for want of answers nobody asked for. The blocks that hold one are declared `{ shuffle: false }`.
+ */
+export function whenEveryEarlierTestRan(ctx: CoverageContext): void {
+  const siblings = ctx.task.suite?.tasks ?? [];
+  const earlier = siblings.slice(0, siblings.findIndex((t) => t.name === ctx.task.name));
+  const missed = earlier.filter((t) => t.mode !== 'run' || !t.result?.state || t.result.state === 'skip');
+  if (missed.length > 0) ctx.skip(`${missed.length} earlier test(s) of this block did not run (${missed.map((t) => t.name).slice(0, 3).join('; ')}): coverage cannot be judged`);
+}
