@@ -22,6 +22,7 @@ export default function buildDist(): void {
   if (!stale && !orphaned) return;
   rmSync(DIST, { recursive: true, force: true });
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
-  // As `npm run build` does: the CLI binary and the package's entries are bundles (scripts/bundle.mjs).
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  // As `npm run build` does: the CLI binary and the package's entries are bundles (scripts/bundle.mjs),
+  // and the schemas are compiled (scripts/validators.mjs).
+  for (const script of ['bundle.mjs', 'validators.mjs']) execFileSync(process.execPath, [join(ROOT, 'scripts', script)], { cwd: ROOT, stdio: 'inherit' });
 }

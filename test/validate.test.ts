@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { jsonPath, validator } from '../src/app/validate.js';
+import { builtValidator, compiledNow, jsonPath, schemasInUse, validator, type JsonSchema } from '../src/app/validate.js';
 import { Refusal } from '../src/core/errors.js';
 import { AdvanceInput, MerchantInput, MiniprogramPayInput, PayActionInput, RuleInput, SeedInput, SnapshotInput } from '../src/app/inputs.js';
 import { ORDER_SCENARIO_SCHEMA, SCENARIO_FILE_SCHEMA } from '../src/app/scenario-inputs.js';
@@ -12,12 +12,13 @@ import { TEST_ORDER_SCHEMA } from '../src/app/test-orders.js';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
-const seed = validator<{ orders: { total_fee: number }[] }>({
+const SEED_SCHEMA: JsonSchema = {
   type: 'object',
   properties: {
     orders: { type: 'array', items: { type: 'object', required: ['total_fee'], additionalProperties: false, properties: { total_fee: { type: 'integer', minimum: 1, description: 'a whole number of fen ≥ 1' } } } },
   },
-}, 'seed');
+};
+const seed = validator<{ orders: { total_fee: number }[] }>(SEED_SCHEMA, 'seed');
 
 describe('the one validation mechanism', () => {
   it.each([
@@ -62,5 +63,34 @@ describe('the schemas the sandbox checks input against', () => {
   it.each(Object.keys(SCHEMAS))('%s is a valid JSON Schema (2020-12)', (name) => {
     const ajv = new Ajv2020({ strict: false });
     expect(ajv.validateSchema(SCHEMAS[name] as object), JSON.stringify(ajv.errors)).toBe(true);
+  });
+
+  // dist/validators.cjs (scripts/validators.mjs, run by the build the tests start from) holds ajv's
+  // standalone code for each of them: no ajv to load and no schema to compile at the first check.
+  it.each(Object.keys(SCHEMAS))('%s was compiled at build time', (name) => {
+    expect(builtValidator(SCHEMAS[name] as JsonSchema), 'run npm run build: dist/validators.cjs lacks it').toBeTypeOf('function');
+  });
+
+  it('the build saw every schema the modules made a validator for', () => {
+    expect(schemasInUse().filter((s) => s !== SEED_SCHEMA && !builtValidator(s))).toEqual([]);
+  });
+
+  it('compiles at the first check a schema the build did not see, as before', () => {
+    expect(builtValidator(SEED_SCHEMA)).toBeUndefined();
+    expect(() => seed({ orders: [{}] })).toThrow(/seed\.orders\[0\]\.total_fee/);
+  });
+
+  /** Values of every shape, right and wrong, for the two ways of checking to judge alike. */
+  const PROBES: unknown[] = [null, 0, 'x', [], {}, { name: 1 }, { orders: [{ total_fee: 0 }] }, { match: { endpoint: 'native' }, tokens: ['pay=fail'] },
+    { mchid: '', key: 'k' }, { seconds: -1 }, { seconds: 5 }, { tokens: 7 }, { rules: [] }, { url: 'http://x', cases: ['nope'] }, { total_fee: 1.5 }, { merchants: [{}], orders: {} }];
+
+  it.each(Object.keys(SCHEMAS))('%s judges every probe as ajv compiling it now does, with the same errors', (name) => {
+    const built = builtValidator(SCHEMAS[name] as JsonSchema)!;
+    const now = compiledNow(SCHEMAS[name] as JsonSchema);
+    for (const probe of PROBES) {
+      const a = built(structuredClone(probe));
+      const b = now(structuredClone(probe));
+      expect([a, built.errors ?? null], JSON.stringify(probe)).toEqual([b, now.errors ?? null]);
+    }
   });
 });

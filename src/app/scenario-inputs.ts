@@ -69,8 +69,6 @@ export const SCENARIO_FILE_SCHEMA: JsonSchema = {
 
 /** Checks a scenario file; `file` names it in the message (`late.json: rules[0].tokens …`). */
 export function checkScenarioFile(value: unknown, file = 'scenario'): ScenarioFile {
-  let check = fileCheckers.get(file);
-  if (!check) fileCheckers.set(file, (check = validator<ScenarioFile>(SCENARIO_FILE_SCHEMA, file)));
-  return check(value);
+  return checkFile(value, file);
 }
-const fileCheckers = new Map<string, (value: unknown) => ScenarioFile>();
+const checkFile = validator<ScenarioFile>(SCENARIO_FILE_SCHEMA);

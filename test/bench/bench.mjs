@@ -345,6 +345,7 @@ function report({ machine, cold, coldBig, rss, rows, compaction, notify, embed, 
   for (const c of checks) out.push(`| ${c.name} | ${c.value} | ${c.pass ? 'PASS' : '**FAIL**'} |`);
   const busy = rows.filter((r) => r.foreign > BUSY).length;
   if (busy) out.push(`\n⚠ In ${busy} cell(s) fewer than 3 rounds were quiet (other processes took more than ${100 * BUSY}% of the CPU): those numbers are unreliable; run again on a quiet machine.`);
+  if (embed) out.push(`\nFirst answers of an embedded sandbox, after its start (no target): the lean /api path ${f1(embed.firstApiMs)} ms, the first request koa serves ${f1(embed.firstKoaMs)} ms, then the first JSON body it checks ${f1(embed.firstBodyMs)} ms; Node's own first listen ${f1(embed.bareListenMs)} ms.`);
   console.log(`\n${out.join('\n')}`);
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ machine, cold, coldBig, rss, rows, compaction, notify, embed, checks, seconds }, null, 2));
 }

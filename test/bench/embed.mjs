@@ -3,9 +3,10 @@
 // `import('payjs-sandbox')` takes, and `startSandbox()` (memory store, port 0) the first time and
 // after; then how long the first answers take once the first sandbox is up, so that what start-up
 // leaves to first use is counted too: a signed `POST /api/native` (the lean path) and
-// `GET /__sandbox/merchants` (the first request koa serves: the koa app is loaded and built then).
+// `GET /__sandbox/merchants` (the first request koa serves: the koa app is loaded and built then),
+// then a JSON `POST /__sandbox/scenarios` (the first body koa reads and checks against a schema).
 // Prints one JSON line: { importMs, firstStartMs, laterStartMs, firstApiMs, firstKoaMs,
-// bareListenMs }, medians of BENCH_EMBED_RUNS processes; bareListenMs is the floor under the first
+// firstBodyMs, bareListenMs }, medians of BENCH_EMBED_RUNS processes; bareListenMs is the floor under the first
 // start: a node:http server's first listen on 127.0.0.1 in a fresh process (Node loads its cluster,
 // child_process and dns modules then).
 // BENCH_EMBED_BASE=/other/checkout/dist/index.js: the same measures of another build, its
@@ -19,13 +20,13 @@ const ENTRY = new URL('../../dist/index.js', import.meta.url).href;
 const RUNS = Number(process.env.BENCH_EMBED_RUNS ?? 7);
 
 /** One request with node:http (fetch would load undici on the client side of the timing). */
-const ask = (url, method, body) =>
+const ask = (url, method, body, type = 'application/x-www-form-urlencoded') =>
   new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
+    const req = request(url, { method, headers: body ? { 'content-type': type, 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`${method} ${url}: ${res.statusCode} ${text}`))));
+      res.on('end', () => (res.statusCode < 300 ? resolve(text) : reject(new Error(`${method} ${url}: ${res.statusCode} ${text}`))));
     });
     req.on('error', reject);
     req.end(body);
@@ -44,6 +45,8 @@ async function child(entry) {
   if (!answer.includes('"return_code":1')) throw new Error(`first /api/native: ${answer}`);
   await ask(`${first.url}/__sandbox/merchants`, 'GET');
   const t4 = performance.now();
+  await ask(`${first.url}/__sandbox/scenarios`, 'POST', JSON.stringify({ match: { out_trade_no: 'embed-never' }, tokens: ['pay=fail'] }), 'application/json');
+  const t5 = performance.now();
   const later = [];
   for (let i = 0; i < 5; i++) {
     const s0 = performance.now();
@@ -53,7 +56,7 @@ async function child(entry) {
   }
   await first.close();
   later.sort((a, b) => a - b);
-  console.log(JSON.stringify({ importMs: t1 - t0, firstStartMs: t2 - t1, laterStartMs: later[2], firstApiMs: t3 - t2, firstKoaMs: t4 - t3 }));
+  console.log(JSON.stringify({ importMs: t1 - t0, firstStartMs: t2 - t1, laterStartMs: later[2], firstApiMs: t3 - t2, firstKoaMs: t4 - t3, firstBodyMs: t5 - t4 }));
 }
 
 async function bareChild() {
@@ -65,7 +68,7 @@ async function bareChild() {
   console.log(JSON.stringify({ bareListenMs: t1 - t0 }));
 }
 
-const KEYS = ['importMs', 'firstStartMs', 'laterStartMs', 'firstApiMs', 'firstKoaMs', 'bareListenMs'];
+const KEYS = ['importMs', 'firstStartMs', 'laterStartMs', 'firstApiMs', 'firstKoaMs', 'firstBodyMs', 'bareListenMs'];
 const spawnChild = (...args) => {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`embed child failed: ${r.stderr}`);
