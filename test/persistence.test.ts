@@ -1,6 +1,6 @@
 /** The lowdb file and its journal: what a restart, a crash, a torn or damaged journal and a
  * corrupt document leave of the orders acknowledged over the real HTTP API. */
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -238,5 +238,40 @@ describe('persistence in a lowdb file', () => {
     expect((await act(second, 'check', id)).return_code).toBe(0);
     await second.close();
     expect(existsSync(defaultFile)).toBe(hadDefault);
+  });
+
+  it('a rewrite that cannot be written is said once, loses nothing, is tried again later, and close still closes', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'db.json');
+    const lines: string[] = [];
+    const s = await startSandbox({ db, log: (l) => lines.push(l), compactAtBytes: 2048 });
+    // Something not the sandbox's sits where the rewrite writes its temporary copy: the rewrite
+    // fails (EISDIR), the journal write of every change does not.
+    const blocker = join(dir, '.db.json.tmp');
+    mkdirSync(blocker);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await createOrder(s));
+    await new Promise((r) => setTimeout(r, 50)); // the rewrites in the background settle
+    const said = lines.filter((l) => l.includes('could not rewrite'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/db\.json .*EISDIR.*nothing is lost: every change stays in .*db\.json\.journal/);
+    expect(statSync(blocker).isDirectory()).toBe(true); // never removed or replaced
+
+    // Space for the rewrite again: after another 2 KiB of journal (compactAtBytes, less than the
+    // MiB a default store waits for) it is tried, and works.
+    rmSync(blocker, { recursive: true });
+    for (let i = 0; i < 12; i++) ids.push(await createOrder(s));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lines.filter((l) => l.includes('was rewritten again'))).toHaveLength(1);
+
+    // At close the rewrite fails again: close says so and still releases the database.
+    mkdirSync(blocker);
+    ids.push(await createOrder(s));
+    await s.close();
+    running.splice(running.indexOf(s), 1);
+    expect(lines.filter((l) => l.includes('could not rewrite') && l.includes(' at close ('))).toHaveLength(1);
+    rmSync(blocker, { recursive: true });
+    const again = await start(db);
+    expect(await statuses(again, ids)).toEqual(ids.map(() => 'unpaid'));
   });
 });

@@ -178,13 +178,13 @@ async function openLocked(file: string, lock: DatabaseLock, options: StoreOption
       seq = e.s;
     }
   }
-  const store = new DocStore(collections, seq, file, new Journal(journalFile, options.fsync), options.compactAtBytes ?? 64 * 1024 * 1024, lock, options);
+  const store = new DocStore(collections, seq, file, new Journal(journalFile, options.fsync), options.compactAtBytes ?? 64 * 1024 * 1024, lock, { ...options, warn });
   // Any journal left over is folded into the document, so that new lines never follow a torn
   // or unterminated last line (appending to it would glue the next change onto the fragment).
   if (leftovers || existsSync(`${journalFile}.old`) || !existsSync(file)) await store.compact();
   // A document in the old one-line layout is rewritten in the background, so that the next
   // start reads it line by line (see readCheckpoint).
-  else if (whole && collections.size > 0) void store.compact().catch(() => {});
+  else if (whole && collections.size > 0) store.compactInBackground();
   return store;
 }
 
@@ -195,8 +195,16 @@ function apply(collections: Collections, c: string, k: string, v: unknown): void
   else col.set(k, v);
 }
 
+/** After a rewrite in the background failed, the next one waits for this much more journal (or
+ * the size that triggers a rewrite, if smaller). */
+const RETRY_BYTES = 1024 * 1024;
+
 class DocStore implements Store {
   private compacting: Promise<void> | null = null;
+  /** The journal size the next rewrite in the background waits for (after a failed one). */
+  private retryAtBytes = 0;
+  /** The reason of the last failed rewrite, said once until a rewrite succeeds again. */
+  private failedRewrite?: string;
   private lastWrite: Promise<void> = Promise.resolve();
   private lastBatch: Promise<void> | undefined;
 
@@ -208,7 +216,7 @@ class DocStore implements Store {
     private readonly journal: Journal | undefined,
     private readonly compactAtBytes: number,
     private readonly lock?: DatabaseLock,
-    private readonly options: Pick<StoreOptions, 'fsync' | 'compactSliceBytes'> = {},
+    private readonly options: Pick<StoreOptions, 'fsync' | 'compactSliceBytes' | 'warn'> = {},
   ) {}
 
   /** The lock's record of where this sandbox listens (for another process's refusal). */
@@ -261,7 +269,7 @@ class DocStore implements Store {
       this.lastBatch = written;
       this.lastWrite = written.catch(() => {});
     }
-    if (this.journal.bytes > this.compactAtBytes) void this.compact().catch(() => {});
+    if (this.journal.bytes > this.compactAtBytes && this.journal.bytes > this.retryAtBytes) this.compactInBackground();
     return written;
   }
 
@@ -281,6 +289,32 @@ class DocStore implements Store {
       for (const [k, v] of Object.entries(records)) writes.push(this.put(c, k, v));
     }
     await Promise.all(writes);
+  }
+
+  /**
+   * A rewrite nobody waits for (the journal passed its size, an old one-line document): a failure
+   * loses nothing, since every change stays in the journal, but it is said, once per reason, and
+   * the next try waits for more journal (RETRY_BYTES) instead of following every change.
+   */
+  compactInBackground(): void {
+    if (this.compacting) return;
+    this.compact().then(
+      () => {
+        this.retryAtBytes = 0;
+        if (this.failedRewrite) this.say(`payjs-sandbox: ${shownName(this.file!)} was rewritten again; its journal is short again`);
+        this.failedRewrite = undefined;
+      },
+      (err: Error) => {
+        this.retryAtBytes = this.journal!.bytes + Math.min(RETRY_BYTES, this.compactAtBytes);
+        if (this.failedRewrite === err.message) return;
+        this.failedRewrite = err.message;
+        this.say(`payjs-sandbox: could not rewrite ${shownName(this.file!)} (${err.message}); nothing is lost: every change stays in ${shownName(this.journal!.file)}, which grows until a rewrite succeeds (tried again as it grows, and at close)`);
+      },
+    );
+  }
+
+  private say(message: string): void {
+    (this.options.warn ?? ((m: string) => process.emitWarning(m)))(message);
   }
 
   compact(): Promise<void> {
@@ -325,10 +359,12 @@ class DocStore implements Store {
     });
   }
 
+  /** A rewrite that fails here is said and the store still closes: what the document lacks is in
+   * the journal, which the next open replays. */
   async close(): Promise<void> {
     if (!this.journal) return;
     await this.journal.settled();
-    await this.compact();
+    await this.compact().catch((err: Error) => this.say(`payjs-sandbox: could not rewrite ${shownName(this.file!)} at close (${err.message}); nothing is lost: the next start replays ${shownName(this.journal!.file)}`));
     await this.journal.settled();
     this.journal.close();
     this.lock?.release();
