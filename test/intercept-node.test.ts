@@ -140,6 +140,28 @@ describe('interceptPayjs', () => {
     expect(sandbox.calls()).toHaveLength(before);
   });
 
+  it('two interceptions stopped in either order: each host goes where it should, then nothing is left patched', async () => {
+    const original = { dispatcher: undici.getGlobalDispatcher(), fetch: globalThis.fetch };
+    const form = { method: 'POST', body: 'payjs_order_id=none', headers: { 'content-type': 'application/x-www-form-urlencoded' }, signal: AbortSignal.timeout(5000) } as const;
+    const viaUndici = (host: string) => undici.request(`http://${host}/api/check`, form).then((a) => a.body.json());
+    const viaFetch = (host: string) => fetch(`http://${host}/api/check`, form).then((a) => a.json());
+    for (const order of [['a', 'b'], ['b', 'a']]) {
+      const stops: Record<string, () => void> = { a: interceptPayjs(sandbox.url, { hosts: ['a-host.test'] }), b: interceptPayjs(sandbox.url, { hosts: ['b-host.test'] }) };
+      const [first, second] = order;
+      stops[first]();
+      // The one still running redirects its host, and only its host.
+      for (const ask of [viaUndici, viaFetch]) {
+        expect(await ask(`${second}-host.test`)).toMatchObject({ return_code: 0 });
+        await expect(ask(`${first}-host.test`)).rejects.toThrow();
+      }
+      stops[second]();
+      for (const ask of [viaUndici, viaFetch]) await expect(ask(`${second}-host.test`)).rejects.toThrow();
+      expect({ dispatcher: undici.getGlobalDispatcher(), fetch: globalThis.fetch }, `stopped ${order.join(' then ')}`).toEqual(original);
+      expect(undici.getGlobalDispatcher()).toBe(original.dispatcher);
+      expect(globalThis.fetch).toBe(original.fetch);
+    }
+  });
+
   it('a sandbox that is not running is named in the error', async () => {
     const stop = interceptPayjs('http://127.0.0.1:9');
     try {

@@ -33,18 +33,35 @@ const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade',
 /** Statuses whose answer has no body (a Response refuses one). */
 const BODILESS = new Set([101, 204, 205, 304]);
 
+/** Where one interception sends its hosts. */
+interface Route {
+  base: URL;
+  hosts: readonly string[];
+}
+
 /**
- * Sends the process's requests to the PAYJS hosts to the sandbox (an in-process `Sandbox`, or a
- * running one's URL); returns `stop()`, which restores the request modules.
+ * Every interception running in this process, newest last: one request interceptor and one
+ * undici redirect serve them all, the newest route of a host winning. (Interceptors of
+ * @mswjs/interceptors of one kind share one patch of the request modules: with one per
+ * interception, stopping the second before the first left the modules patched for good.)
  */
-export function interceptPayjs(sandbox: { url: string } | string, options: InterceptOptions = {}): () => void {
-  const base = new URL(typeof sandbox === 'string' ? sandbox : sandbox.url);
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`interceptPayjs(): the sandbox URL must be http:// or https://, not "${base.href}"`);
-  const hosts = interceptedHosts(options.hosts);
+const routes: Route[] = [];
+let running: (() => void) | undefined;
+
+/** The sandbox a host goes to now, if any. */
+function routeOf(hostname: string): URL | undefined {
+  const host = hostname.toLowerCase();
+  for (let i = routes.length - 1; i >= 0; i--) if (routes[i].hosts.includes(host)) return routes[i].base;
+  return undefined;
+}
+
+/** Patches the request modules and the undici dispatcher once, for every route; returns the undo. */
+function start(): () => void {
   const interceptor = new BatchInterceptor({ name: 'payjs-sandbox', interceptors: [new ClientRequestInterceptor(), new FetchInterceptor()] });
   interceptor.on('request', async ({ request, controller }) => {
     const url = new URL(request.url);
-    if (!hosts.includes(url.hostname.toLowerCase())) return; // every other host goes out as it would
+    const base = routeOf(url.hostname);
+    if (!base) return; // every other host goes out as it would
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => {
       if (!HOP.has(name) && !name.startsWith('x-interceptors-')) headers[name] = value;
@@ -66,12 +83,31 @@ export function interceptPayjs(sandbox: { url: string } | string, options: Inter
     }
   });
   interceptor.apply();
-  const restoreUndici = redirectUndici(base, hosts);
+  const restoreUndici = redirectUndici(routeOf);
+  return () => {
+    interceptor.dispose();
+    restoreUndici();
+  };
+}
+
+/**
+ * Sends the process's requests to the PAYJS hosts to the sandbox (an in-process `Sandbox`, or a
+ * running one's URL); returns `stop()`, which restores the request modules once no interception
+ * is left. Several may run at once and stop in any order; a host goes to the newest one's sandbox.
+ */
+export function interceptPayjs(sandbox: { url: string } | string, options: InterceptOptions = {}): () => void {
+  const base = new URL(typeof sandbox === 'string' ? sandbox : sandbox.url);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`interceptPayjs(): the sandbox URL must be http:// or https://, not "${base.href}"`);
+  const route: Route = { base, hosts: interceptedHosts(options.hosts) };
+  routes.push(route);
+  running ??= start();
   let stopped = false;
   return () => {
     if (stopped) return;
     stopped = true;
-    interceptor.dispose();
-    restoreUndici();
+    routes.splice(routes.indexOf(route), 1);
+    if (routes.length > 0) return;
+    running?.();
+    running = undefined;
   };
 }
