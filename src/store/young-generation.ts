@@ -21,21 +21,27 @@ const MIB = 1024 * 1024;
  * NODE_OPTIONS): the value to give back would not be known.
  */
 export class YoungGenerationCap {
+  /** Caps in force in the process: stores opened side by side (an embedding test suite) share
+   * V8's one flag, which goes back to the default when the last of them is released. */
+  private static inForce = 0;
   private capped = false;
   private readonly active: boolean;
 
-  /** `semiSpaceMiB`: the semi-space size at which growth stops (the young generation holds two). */
-  constructor(private readonly semiSpaceMiB = 4) {
+  /** `semiSpaceMiB`: the semi-space size at which growth stops (the young generation holds two).
+   * `v8`: where the flag is set and the young generation's size read (node:v8; a test's recorder). */
+  constructor(
+    private readonly semiSpaceMiB = 4,
+    private readonly v8: { setFlagsFromString(flag: string): void; youngBytes(): number } = { setFlagsFromString, youngBytes },
+  ) {
     this.active = ![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(FLAG) || a.includes('--semi_space_growth_factor'));
   }
 
   /** Call now and then while reading (a few µs): stops the growth once the cap is reached. */
   check(): void {
     if (!this.active || this.capped) return;
-    const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-    if (young && young.space_size >= 2 * this.semiSpaceMiB * MIB) {
-      setFlagsFromString(`${FLAG}=1`);
+    if (this.v8.youngBytes() >= 2 * this.semiSpaceMiB * MIB) {
       this.capped = true;
+      if (YoungGenerationCap.inForce++ === 0) this.v8.setFlagsFromString(`${FLAG}=1`);
     }
   }
 
@@ -45,6 +51,13 @@ export class YoungGenerationCap {
   release(): void {
     if (!this.capped) return;
     this.capped = false;
-    setImmediate(() => setFlagsFromString(`${FLAG}=${DEFAULT_GROWTH}`));
+    setImmediate(() => {
+      if (--YoungGenerationCap.inForce === 0) this.v8.setFlagsFromString(`${FLAG}=${DEFAULT_GROWTH}`);
+    });
   }
+}
+
+/** The young generation's size now. */
+function youngBytes(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 }
