@@ -1,14 +1,17 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 
-/** One change: a value put (or deleted, `v` absent) under a key of a collection. */
-export interface JournalEntry {
-  s: number;
+/** A value put (or deleted, `v` absent) under a key of a collection. */
+export interface Change {
   c: string;
   k: string;
   v?: unknown;
-  /** True for a change that empties the whole collection. */
-  clear?: true;
 }
+
+/** One journal line: a change, a clear of a whole collection, or a batch of changes that the line
+ * makes together (a torn last line loses all of them, never some). */
+export type JournalEntry = (Change & { s: number; clear?: true; b?: undefined }) | { s: number; b: Change[] };
+
+const isChange = (e: Change) => typeof e === 'object' && e !== null && typeof e.c === 'string' && typeof e.k === 'string';
 
 /** What reading a journal found. */
 export interface ReplayReport {
@@ -33,7 +36,7 @@ export function readJournal(file: string): ReplayReport {
     if (line === '') return;
     try {
       const e = JSON.parse(line) as JournalEntry;
-      if (typeof e.s !== 'number' || typeof e.c !== 'string' || typeof e.k !== 'string') throw new Error('not an entry');
+      if (typeof e.s !== 'number' || !(e.b === undefined ? isChange(e) : Array.isArray(e.b) && e.b.every(isChange))) throw new Error('not an entry');
       report.entries.push(e);
     } catch {
       // A half-written last line is where the process died while writing it: not damage.

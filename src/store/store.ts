@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TextFileSync } from 'lowdb/node';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { Journal, keepAside, readJournal } from './journal.js';
+import { Journal, keepAside, readJournal, type Change, type JournalEntry } from './journal.js';
 import { lockDatabase, type DatabaseLock } from './lock.js';
 import { DatabaseRefused, shownName } from './refusal.js';
 
@@ -22,6 +22,10 @@ export interface Store {
   /** Records a value; resolves once the change would survive kill -9. Readers see it at once; if
    * the write fails it is taken back (the promise rejects after that). */
   put<T>(collection: string, key: string, value: T): Promise<void>;
+  /** Makes several changes (`v` undefined: a delete) as one: readers see them all at once, the
+   * journal holds them in one line (a kill -9 keeps all of them or none), and a failed write takes
+   * them all back. */
+  batch(changes: readonly Change[]): Promise<void>;
   /** Resolves once every change made so far would survive kill -9: call it before answering from
    * state that a change still on its way to the journal produced. */
   sync(): Promise<void>;
@@ -40,6 +44,8 @@ export interface Store {
    * prints (nothing for a memory store). */
   listening(url: string): void;
 }
+
+export type { Change } from './journal.js';
 
 export interface StoreOptions {
   /** The lowdb JSON file; omitted for a store that keeps nothing. */
@@ -173,7 +179,8 @@ async function openLocked(file: string, lock: DatabaseLock, options: StoreOption
     leftovers ||= report.written;
     for (const e of report.entries) {
       if (e.s <= seq) continue;
-      if (e.clear) collections.set(e.c, new Map());
+      if (e.b) for (const c of e.b) apply(collections, c.c, c.k, c.v);
+      else if (e.clear) collections.set(e.c, new Map());
       else apply(collections, e.c, e.k, e.v);
       seq = e.s;
     }
@@ -245,31 +252,50 @@ class DocStore implements Store {
     return this.change(collection, '', undefined, true);
   }
 
-  /** The one write path: memory changes at once (so that concurrent calls see each other), the
-   * journal line follows in the next group commit, and a failed write takes the change back. */
-  private change(c: string, k: string, v: unknown, clear?: true): Promise<void> {
+  batch(changes: readonly Change[]): Promise<void> {
+    const undos = changes.map(({ c, k, v }) => this.applied(c, k, v));
+    const s = ++this.seq;
+    if (!this.journal) return Promise.resolve();
+    return this.journaled({ s, b: changes as Change[] }, () => {
+      for (let i = undos.length - 1; i >= 0; i--) undos[i]();
+    });
+  }
+
+  /** Applies one change to memory and answers what takes it back. */
+  private applied(c: string, k: string, v: unknown, clear?: true): () => void {
     const col = this.collections.get(c);
     const had = col !== undefined && col.has(k);
     const before = clear ? col : had ? col.get(k) : undefined;
     // A clear puts a new Map in place: a rewrite walking the old one goes on undisturbed.
     if (clear) this.collections.set(c, new Map());
     else apply(this.collections, c, k, v);
-    const s = ++this.seq;
-    if (!this.journal) return Promise.resolve();
-    const undo = () => {
+    return () => {
       if (clear) {
         if (before) this.collections.set(c, before as Map<string, unknown>);
       } else if (had) apply(this.collections, c, k, before);
       else apply(this.collections, c, k, undefined);
     };
-    const written = this.journal.append(clear ? { s, c, k, clear } : { s, c, k, v }, undo);
+  }
+
+  /** The one write path: memory changes at once (so that concurrent calls see each other), the
+   * journal line follows in the next group commit, and a failed write takes the change back. */
+  private change(c: string, k: string, v: unknown, clear?: true): Promise<void> {
+    const undo = this.applied(c, k, v, clear);
+    const s = ++this.seq;
+    if (!this.journal) return Promise.resolve();
+    return this.journaled(clear ? { s, c, k, clear } : { s, c, k, v }, undo);
+  }
+
+  /** Appends a line to the journal, and starts a rewrite once the journal has grown enough. */
+  private journaled(entry: JournalEntry, undo: () => void): Promise<void> {
+    const written = this.journal!.append(entry, undo);
     // Lines are written in order, so the last batch written means all earlier ones are too; the
     // changes of one batch share its promise, so it is wrapped once.
     if (written !== this.lastBatch) {
       this.lastBatch = written;
       this.lastWrite = written.catch(() => {});
     }
-    if (this.journal.bytes > this.compactAtBytes && this.journal.bytes > this.retryAtBytes) this.compactInBackground();
+    if (this.journal!.bytes > this.compactAtBytes && this.journal!.bytes > this.retryAtBytes) this.compactInBackground();
     return written;
   }
 
