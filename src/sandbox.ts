@@ -8,6 +8,7 @@ import { createApiCall } from './app/api-call.js';
 import { lazyApp } from './http/lazy-app.js';
 import { isLoopback } from './http/control-token.js';
 import { Notifier, type NotifyEvent, type NotifyPredicate } from './notify/notifier.js';
+import { upgrade as upgradeNotifyRecords } from './notify/notify-records.js';
 import type { NotifyTransport } from './notify/transport.js';
 import { ScenarioBook } from './app/scenario-book.js';
 import { Admin, type Seed, type Snapshot } from './app/admin.js';
@@ -174,6 +175,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clock.resume(store.get<number>('clock', 'advanced') ?? 0);
     clock.onAdvance = (ms) => void store.put('clock', 'advanced', ms).catch(() => {});
   }
+  // A database of an earlier version holds notify attempts inside their jobs: moved first.
+  await upgradeNotifyRecords(store).catch(async (err) => {
+    await store.close();
+    throw err;
+  });
   const scenarios = new ScenarioBook(store);
   const notifier = new Notifier({ store, clock, merchants, scenarios, transport: options.notifyTransport, timeoutMs: options.notifyTimeoutMs, allowHosts: options.notifyAllow });
   const events = new EventHub();

@@ -1,5 +1,6 @@
 import type { Gateway } from './gateway.js';
 import type { Notifier } from '../notify/notifier.js';
+import { fromSnapshot, toSnapshot } from '../notify/notify-records.js';
 import type { CallLog } from './call-log.js';
 import type { ScenarioBook } from './scenario-book.js';
 import type { Store } from '../store/store.js';
@@ -43,13 +44,14 @@ export class Admin {
   }
 
   snapshot(now: number): Snapshot {
-    return { version: 1, taken_at: now, collections: this.parts.store.snapshot() };
+    // Notify attempts inside their jobs, as every version's snapshot holds them.
+    return { version: 1, taken_at: now, collections: toSnapshot(this.parts.store.snapshot()) };
   }
 
   /** Puts the sandbox back to a snapshot: orders, notify jobs (pending retries resume), rules. */
   async restore(snapshot: unknown): Promise<void> {
     const collections = checkSnapshot(snapshot);
-    await this.parts.store.replace(collections);
+    await this.parts.store.replace(fromSnapshot(collections));
     for (const m of this.parts.store.values<Merchant>(MERCHANTS)) this.parts.gateway.merchants.add(m);
     this.parts.gateway.reindex();
     this.parts.notifier.reschedule();

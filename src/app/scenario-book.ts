@@ -2,7 +2,7 @@ import type { Store } from '../store/store.js';
 import { RuleInput } from './inputs.js';
 import { validator } from './validate.js';
 import { ORDER_CREATING } from '../core/endpoints.js';
-import { magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput as Input, type Subject, type Token } from '../core/scenarios.js';
+import { coversEndpoint, magicTokens, makeRule, matches, parseTokens, takeStep, type Rule, type RuleInput as Input, type Subject, type Token } from '../core/scenarios.js';
 import type { Order } from '../core/order.js';
 import type { Params } from '../core/sign.js';
 import { Refusal } from '../core/errors.js';
@@ -93,6 +93,12 @@ export class ScenarioBook {
       const now = this.store.get<Rule>(RULES, was.id);
       if (spent ? now === undefined : now?.used === was.used + 1) void this.store.put(RULES, was.id, was).catch(() => {});
     }
+  }
+
+  /** Whether any rule in force could match an event of `endpoint` (absent in a rule's match: the
+   * create calls): without one, an event has nothing to look up. */
+  hasRulesFor(endpoint: string): boolean {
+    return this.store.values<Rule>(RULES).some((rule) => coversEndpoint(rule.match, endpoint));
   }
 
   /** The tokens every matching rule gives this event; a rule with once/times/sequence is used up

@@ -141,9 +141,12 @@ export interface Subject {
 
 const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 
+/** Whether a rule's match covers events of an endpoint (no endpoint in it: the create calls). */
+export const coversEndpoint = (m: Match, endpoint: string): boolean => (m.endpoint ? m.endpoint === endpoint : (ORDER_CREATING as readonly string[]).includes(endpoint));
+
 /** Whether a rule's match covers an event. */
 export function matches(m: Match, s: Subject): boolean {
-  if (m.endpoint ? m.endpoint !== s.endpoint : !(ORDER_CREATING as readonly string[]).includes(s.endpoint)) return false;
+  if (!coversEndpoint(m, s.endpoint)) return false;
   if (m.mchid !== undefined && m.mchid !== s.mchid) return false;
   if (m.total_fee !== undefined && m.total_fee !== s.total_fee) return false;
   if (m.notify_url !== undefined && m.notify_url !== s.notify_url) return false;

@@ -5,8 +5,9 @@ import type { Order } from '../core/order.js';
 import { dueAt, encodeBody, notifyFields, signNotify, type NotifyAttempt, type NotifyJob } from '../core/notify.js';
 import { find, parseTokens, type Subject, type Token } from '../core/scenarios.js';
 import { createHttpTransport, type NotifyTransport } from './transport.js';
+import { ATTEMPTS, JOBS, attemptKey, attemptsOf, countAttempts, removal, type JobRecord } from './notify-records.js';
+import type { Change } from '../store/store.js';
 
-const JOBS = 'notifies';
 /** The clock tasks of a job are tagged with this owner, to cancel them with the job. */
 const TASK_PREFIX = 'notify:';
 const taskOwner = (payjsOrderId: string) => `${TASK_PREFIX}${payjsOrderId}`;
@@ -21,7 +22,7 @@ export interface NotifyEvent extends NotifyAttempt {
 export type NotifyPredicate = (event: NotifyEvent) => boolean;
 
 /** What attempts that used `lost` of the order's notify=fail:<n> take off the job. */
-const spend = (job: NotifyJob, lost: number): Partial<NotifyJob> => (lost > 0 && job.failing ? { failing: Math.max(0, job.failing - lost) } : {});
+const spend = (job: JobRecord, lost: number): Partial<JobRecord> => (lost > 0 && job.failing ? { failing: Math.max(0, job.failing - lost) } : {});
 
 /** An attempt made, before it is numbered and recorded with its job. */
 type Sent = Omit<NotifyAttempt, 'attempt'>;
@@ -29,15 +30,15 @@ type Sent = Omit<NotifyAttempt, 'attempt'>;
 /** What the notifier holds of the job it last stored for an order: the ladder that job belongs
  * to, and its body once encoded (the same for every attempt of the ladder). */
 interface Held {
-  job: NotifyJob;
+  job: JobRecord;
   /** The job of the same ladder before `job`: the store puts it back if writing `job` fails. */
-  was?: NotifyJob;
+  was?: JobRecord;
   ladder: symbol;
-  body?: { fields: NotifyJob['fields']; text: string };
+  body?: { fields: JobRecord['fields']; text: string };
   /** Jobs this order's saves replaced, with their ladder, while those saves are not yet written:
    * a failed write puts one of them back (two saves of one batch, or a refused re-arm, whose old
    * job is of another ladder), and its ladder must go on. Dropped once the save is written. */
-  replaced?: { job: NotifyJob; ladder: symbol; save: number }[];
+  replaced?: { job: JobRecord; ladder: symbol; save: number }[];
 }
 
 export interface NotifierOptions {
@@ -45,8 +46,8 @@ export interface NotifierOptions {
   clock: SandboxClock;
   merchants: Merchants;
   /** The scenario rules: each attempt takes the tokens of the rules that match it (the app's
-   * ScenarioBook). */
-  scenarios: { take(subject: Subject): Token[] };
+   * ScenarioBook); with no rule for notifies there is nothing to look up. */
+  scenarios: { take(subject: Subject): Token[]; hasRulesFor(endpoint: string): boolean };
   /** How a notify travels; undici's keep-alive pool by default. */
   transport?: NotifyTransport;
   /** How long the default transport waits for the merchant's answer (default 3000 ms, §14). */
@@ -58,8 +59,8 @@ export interface NotifierOptions {
 /**
  * Delivers PAYJS's payment notify (docs/protocol.md §14): a signed form POST to the order's
  * notify_url at 0, 15, 30, 180, 1800 and 3600 s after the payment on the sandbox clock, until an
- * HTTP 200, a successful check of the order, or the end of the ladder. Jobs are kept in the store,
- * so after a restart the ladder resumes where it was.
+ * HTTP 200, a successful check of the order, or the end of the ladder. Jobs and their attempts are
+ * kept in the store (notify-records.ts), so after a restart the ladder resumes where it was.
  */
 export class Notifier {
   private readonly store: Store;
@@ -94,7 +95,7 @@ export class Notifier {
   /** An order became paid: start its ladder (no notify_url or `notify=never`: nothing). */
   async paid(order: Order, tokens: Token[]): Promise<void> {
     if (!order.notify_url || find(tokens, 'notify=never')) return;
-    const job = this.arm(order, tokens, order.paid_at ?? this.clock.now(), []);
+    const job = this.arm(order, tokens, order.paid_at ?? this.clock.now());
     await this.save(job, Symbol(job.payjs_order_id));
     this.schedule(job);
   }
@@ -108,15 +109,15 @@ export class Notifier {
    */
   async rearm(order: Order, tokens: Token[]): Promise<NotifyJob | undefined> {
     if (!order.notify_url) return undefined;
-    const old = this.job(order.payjs_order_id);
-    const armed = this.arm(order, tokens, this.clock.now(), old?.attempts ?? [], (old?.round ?? 0) + 1);
-    const job: NotifyJob = find(tokens, 'notify=never') ? { ...armed, state: 'stopped' } : armed;
+    const old = this.stored(order.payjs_order_id);
+    const armed = this.arm(order, tokens, this.clock.now(), (old?.round ?? 0) + 1);
+    const job: JobRecord = find(tokens, 'notify=never') ? { ...armed, state: 'stopped' } : armed;
     await this.save(job, Symbol(job.payjs_order_id));
     if (job.state === 'pending') this.schedule(job);
-    return job;
+    return this.job(job.payjs_order_id);
   }
 
-  private arm(order: Order, tokens: Token[], from: number, attempts: NotifyAttempt[], round?: number): NotifyJob {
+  private arm(order: Order, tokens: Token[], from: number, round?: number): JobRecord {
     const key = this.options.merchants.require(order.mchid).key;
     const fail = find(tokens, 'notify=fail');
     return {
@@ -131,21 +132,20 @@ export class Notifier {
       fields: notifyFields(order, key, { extraFields: !!find(tokens, 'notify=extra-fields'), forged: !!find(tokens, 'notify=forged') }),
       ...(fail ? { failing: fail.arg ?? 1 } : {}),
       ...(round ? { round } : {}),
-      attempts,
     };
   }
 
   /** A successful check of a paid order stops the retries; the attempt in flight finishes. */
   async checked(order: Order): Promise<void> {
-    const job = this.job(order.payjs_order_id);
+    const job = this.stored(order.payjs_order_id);
     if (!job || job.state !== 'pending') return;
     await this.save({ ...job, state: 'checked' }, this.ladderOf(job));
   }
 
   /** A later event of a paid order: with `notify=replay`, the first notify arrives once more. */
   async later(order: Order): Promise<void> {
-    const job = this.job(order.payjs_order_id);
-    if (!job || !job.tokens.includes('notify=replay') || job.attempts.some((a) => a.kind === 'replay')) return;
+    const job = this.stored(order.payjs_order_id);
+    if (!job || !job.tokens.includes('notify=replay') || attemptsOf(this.store, job.payjs_order_id).some((a) => a.kind === 'replay')) return;
     const ladder = this.ladderOf(job);
     const { sent, lost } = await this.send(job, ['replay'], undefined, []);
     await this.record(job.payjs_order_id, ladder, sent, (now) => spend(now, lost));
@@ -153,7 +153,7 @@ export class Notifier {
 
   /** Sends the notify of an order once more, now (the dashboard's resend). */
   async resend(payjsOrderId: string): Promise<NotifyEvent | undefined> {
-    const job = this.job(payjsOrderId);
+    const job = this.stored(payjsOrderId);
     if (!job) return undefined;
     const ladder = this.ladderOf(job);
     const { sent, lost } = await this.send(job, ['manual'], undefined, []);
@@ -161,14 +161,22 @@ export class Notifier {
     return events?.[0];
   }
 
+  /** The notify of an order with its attempts, as the control API shows it. */
   job(payjsOrderId: string): NotifyJob | undefined {
-    return this.store.get<NotifyJob>(JOBS, payjsOrderId);
+    const job = this.stored(payjsOrderId);
+    return job && { ...job, attempts: attemptsOf(this.store, payjsOrderId) };
   }
 
-  /** Every attempt, oldest first, optionally of one order. */
+  /** Every attempt, oldest first, optionally of one order (found by its id, not by a scan). */
   attempts(payjsOrderId?: string): NotifyEvent[] {
-    const jobs = payjsOrderId ? [this.job(payjsOrderId)].filter((j): j is NotifyJob => !!j) : this.store.values<NotifyJob>(JOBS);
-    return jobs.flatMap((j) => j.attempts.map((a) => this.event(j, a))).sort((a, b) => a.at - b.at || a.attempt - b.attempt);
+    const jobs = payjsOrderId ? [this.stored(payjsOrderId)].filter((j): j is JobRecord => !!j) : this.store.values<JobRecord>(JOBS);
+    const events: NotifyEvent[] = [];
+    for (const j of jobs) for (const a of attemptsOf(this.store, j.payjs_order_id)) events.push(this.event(j, a));
+    return events.sort((a, b) => a.at - b.at || a.attempt - b.attempt);
+  }
+
+  private stored(payjsOrderId: string): JobRecord | undefined {
+    return this.store.get<JobRecord>(JOBS, payjsOrderId);
   }
 
   /** Resolves with the first attempt, past or future, that satisfies `predicate`; with
@@ -212,8 +220,8 @@ export class Notifier {
   /** Forgets every job, or those of one merchant, and cancels their clock tasks; an attempt in
    * flight finishes unrecorded. */
   async reset(filter: { mchid?: string } = {}): Promise<void> {
-    const jobs = this.store.values<NotifyJob>(JOBS).filter((j) => !filter.mchid || j.mchid === filter.mchid);
-    const done = filter.mchid ? Promise.all(jobs.map((j) => this.store.delete(JOBS, j.payjs_order_id))) : this.store.clear(JOBS);
+    const jobs = this.store.values<JobRecord>(JOBS).filter((j) => !filter.mchid || j.mchid === filter.mchid);
+    const done = filter.mchid ? Promise.all(jobs.map((j) => this.store.batch(removal(this.store, j.payjs_order_id)))) : Promise.all([this.store.clear(JOBS), this.store.clear(ATTEMPTS)]);
     const gone = new Set(jobs.map((j) => taskOwner(j.payjs_order_id)));
     this.clock.cancel((owner) => gone.has(owner));
     if (filter.mchid) for (const j of jobs) this.held.delete(j.payjs_order_id);
@@ -224,7 +232,7 @@ export class Notifier {
   /** Forgets the jobs of the given orders (a refused seed's undo). */
   async forget(payjsOrderIds: string[]): Promise<void> {
     const ids = new Set(payjsOrderIds);
-    await Promise.all(payjsOrderIds.filter((id) => this.job(id)).map((id) => this.store.delete(JOBS, id)));
+    await Promise.all(payjsOrderIds.filter((id) => this.stored(id)).map((id) => this.store.batch(removal(this.store, id))));
     for (const id of ids) this.held.delete(id);
     this.clock.cancel((owner) => ids.has(owner.slice(TASK_PREFIX.length)) && owner.startsWith(TASK_PREFIX));
   }
@@ -232,8 +240,8 @@ export class Notifier {
   /** Sets the clock tasks of pending jobs afresh (after a restore): the old ones are cancelled. */
   reschedule(): void {
     this.clock.cancel((owner) => owner.startsWith(TASK_PREFIX));
-    for (const [id, held] of this.held) if (this.job(id) !== held.job && this.job(id) !== held.was) this.held.delete(id);
-    for (const job of this.store.values<NotifyJob>(JOBS)) if (job.state === 'pending') this.schedule(job);
+    for (const [id, held] of this.held) if (this.stored(id) !== held.job && this.stored(id) !== held.was) this.held.delete(id);
+    for (const job of this.store.values<JobRecord>(JOBS)) if (job.state === 'pending') this.schedule(job);
   }
 
   /** Resolves with the first attempt that matches `predicate`, or null after `timeoutMs`. */
@@ -249,7 +257,7 @@ export class Notifier {
     await this.ownTransport?.close();
   }
 
-  private schedule(job: NotifyJob): void {
+  private schedule(job: JobRecord): void {
     const step = job.next;
     const at = dueAt(job, step);
     // The task runs the rung of the ladder it was set for: once tokens re-arm the order's notify
@@ -274,20 +282,21 @@ export class Notifier {
       again = this.deferred.delete(payjsOrderId);
     }
     // The next rung of this ladder, or the rung that fell due meanwhile of the ladder now stored.
-    const after = again ? this.job(payjsOrderId) : this.current(payjsOrderId, ladder);
+    const after = again ? this.stored(payjsOrderId) : this.current(payjsOrderId, ladder);
     if (after?.state === 'pending') this.schedule(after);
   }
 
-  private async climb(job: NotifyJob, step: number): Promise<void> {
+  private async climb(job: JobRecord, step: number): Promise<void> {
     const ladder = this.ladderOf(job);
-    const rule = this.options.scenarios.take({ endpoint: 'notify', mchid: job.mchid, out_trade_no: job.out_trade_no, notify_url: job.url, total_fee: Number(job.fields.total_fee) });
+    const { scenarios } = this.options;
+    const rule = scenarios.hasRulesFor('notify') ? scenarios.take({ endpoint: 'notify', mchid: job.mchid, out_trade_no: job.out_trade_no, notify_url: job.url, total_fee: Number(job.fields.total_fee) }) : [];
     const tokens = job.tokens.length === 0 ? rule : rule.length === 0 ? parseTokens(job.tokens) : [...parseTokens(job.tokens), ...rule];
     const copies = step === 0 ? (find(tokens, 'notify=duplicate')?.arg ?? 1) : 1;
     const { sent, lost } = await this.send(job, Array.from({ length: copies }, (_, i) => (i === 0 ? 'ladder' : 'duplicate')), step, rule);
     const delivered = sent.some((a) => a.delivered);
     // The attempts and the rung they lead to are one write: a kill between two writes would
     // leave an attempt recorded on a rung that runs again at the restart.
-    await this.record(job.payjs_order_id, ladder, sent, (now): Partial<NotifyJob> => {
+    await this.record(job.payjs_order_id, ladder, sent, (now): Partial<JobRecord> => {
       const spent = spend(now, lost);
       if (now.state !== 'pending') return spent;
       if (delivered) return { ...spent, state: 'delivered' };
@@ -295,15 +304,22 @@ export class Notifier {
     });
   }
 
-  /** Records attempts with the job, and what they change of it, in one write, if the job is
-   * still of `ladder` when they end (else nothing, and undefined: a reset or a restore removed
-   * it); then tells the listeners. */
-  private async record(payjsOrderId: string, ladder: symbol, sent: Sent[], change: (now: NotifyJob) => Partial<NotifyJob> = () => ({})): Promise<NotifyEvent[] | undefined> {
+  /** Records attempts, and what they change of the job, in one write (one journal line), if the
+   * job is still of `ladder` when they end (else nothing, and undefined: a reset or a restore
+   * removed it); then tells the listeners. */
+  private async record(payjsOrderId: string, ladder: symbol, sent: Sent[], change: (now: JobRecord) => Partial<JobRecord> = () => ({})): Promise<NotifyEvent[] | undefined> {
     const now = this.current(payjsOrderId, ladder);
     if (!now) return undefined;
-    // Object.assign: { attempt, ...a } costs ~15 µs an attempt on Node 20 (profiled).
-    const attempts = sent.map((a, i): NotifyAttempt => Object.assign({ attempt: now.attempts.length + i + 1 }, a));
-    await this.save({ ...now, ...change(now), attempts: [...now.attempts, ...attempts] }, ladder);
+    const first = countAttempts(this.store, payjsOrderId) + 1;
+    const attempts: NotifyAttempt[] = [];
+    const changes: Change[] = [];
+    for (let i = 0; i < sent.length; i++) {
+      // Object.assign: { attempt, ...a } costs ~15 µs an attempt on Node 20 (profiled).
+      const attempt: NotifyAttempt = Object.assign({ attempt: first + i }, sent[i]);
+      attempts.push(attempt);
+      changes.push({ c: ATTEMPTS, k: attemptKey(payjsOrderId, first + i), v: attempt });
+    }
+    await this.save({ ...now, ...change(now) }, ladder, changes);
     // Only this order's waiters are woken (waitForNotify), besides those of every attempt.
     const waiting = this.waiters.get(payjsOrderId);
     const events = attempts.map((a) => this.event(now, a));
@@ -317,7 +333,7 @@ export class Notifier {
   /** POSTs one after another, one per kind. A rule's notify=fail loses each attempt it matched;
    * the order's notify=fail:<n> loses the next n of the job's attempts: `lost` says how many of
    * those these used, for record() to take off the job. */
-  private async send(job: NotifyJob, kinds: NotifyAttempt['kind'][], step: number | undefined, rule: Token[]): Promise<{ sent: Sent[]; lost: number }> {
+  private async send(job: JobRecord, kinds: NotifyAttempt['kind'][], step: number | undefined, rule: Token[]): Promise<{ sent: Sent[]; lost: number }> {
     const ruleFails = !!find(rule, 'notify=fail');
     const sent: Sent[] = [];
     let lost = 0;
@@ -330,7 +346,7 @@ export class Notifier {
   }
 
   /** One POST, unless `drop` loses it on the way; `rule` tokens shape this attempt only. */
-  private async post(job: NotifyJob, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[], drop: boolean): Promise<Sent> {
+  private async post(job: JobRecord, kind: NotifyAttempt['kind'], step: number | undefined, rule: Token[], drop: boolean): Promise<Sent> {
     const forged = !!find(rule, 'notify=forged');
     const extra = !!find(rule, 'notify=extra-fields');
     const body = forged || extra ? encodeBody(signNotify(job.fields, this.options.merchants.require(job.mchid).key, { forged, extraFields: extra })) : this.bodyOf(job);
@@ -341,14 +357,14 @@ export class Notifier {
     return { kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };
   }
 
-  private event(job: NotifyJob, attempt: NotifyAttempt): NotifyEvent {
+  private event(job: JobRecord, attempt: NotifyAttempt): NotifyEvent {
     // Object.assign, not a spread followed by new names: on Node 20 that costs ~10 µs an event
     // (measured), the object spread copies into cannot take the names on cheaply.
     return Object.assign({}, attempt, { payjs_order_id: job.payjs_order_id, out_trade_no: job.out_trade_no, mchid: job.mchid });
   }
 
   /** The ladder of the job stored now (a job read from the file or a snapshot starts one). */
-  private ladderOf(job: NotifyJob): symbol {
+  private ladderOf(job: JobRecord): symbol {
     const held = this.held.get(job.payjs_order_id);
     if (held && (held.job === job || held.was === job)) return held.ladder;
     const putBack = held?.replaced?.find((r) => r.job === job);
@@ -359,13 +375,13 @@ export class Notifier {
   }
 
   /** The job as stored now, if it is still of `ladder`. */
-  private current(payjsOrderId: string, ladder: symbol): NotifyJob | undefined {
-    const job = this.job(payjsOrderId);
+  private current(payjsOrderId: string, ladder: symbol): JobRecord | undefined {
+    const job = this.stored(payjsOrderId);
     return job && this.ladderOf(job) === ladder ? job : undefined;
   }
 
   /** The job's body as every ordinary attempt sends it, encoded once per ladder. */
-  private bodyOf(job: NotifyJob): string {
+  private bodyOf(job: JobRecord): string {
     const held = this.held.get(job.payjs_order_id);
     if (held?.body?.fields === job.fields) return held.body.text;
     const text = encodeBody(job.fields);
@@ -374,8 +390,9 @@ export class Notifier {
   }
 
   /** The one way a job changes: a new object, in memory at once and journaled before this
-   * resolves (taken back by the store if the write fails). */
-  private save(job: NotifyJob, ladder: symbol): Promise<void> {
+   * resolves, with the attempts that led to it (`with`) in the same line (taken back together by
+   * the store if the write fails). */
+  private save(job: JobRecord, ladder: symbol, withChanges?: Change[]): Promise<void> {
     const id = job.payjs_order_id;
     const held = this.held.get(id);
     const save = ++this.saves;
@@ -385,7 +402,7 @@ export class Notifier {
       held.job = job;
       held.replaced = replaced;
     } else this.held.set(id, { job, ladder, replaced });
-    const written = this.store.put(JOBS, id, job);
+    const written = withChanges ? this.store.batch([...withChanges, { c: JOBS, k: id, v: job }]) : this.store.put(JOBS, id, job);
     // Once this save is written, no failed write can put back what it (or an earlier save) replaced.
     if (replaced) {
       written.then(
