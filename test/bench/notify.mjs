@@ -8,10 +8,13 @@
 //   latency:    one payment at a time, unpaced, from sandbox.pay() to the delivered attempt
 //               (the receiver's 200 recorded), p50/p99 over 2,000 payments.
 // Targets (issues 3 and 14): >= 5,000 deliveries/s; waiters resolved <= 1 s after their delivery;
-// p50 <= 2 ms. BENCH_JSON=FILE also writes the results as JSON.
+// p50 <= 2 ms. BENCH_JSON=FILE also writes the results as JSON. BENCH_NOTIFY_DB=1 runs the
+// sandbox on a database in a temp directory (journaled, as `--db`) instead of in memory, and
+// prints the journal's size after the throughput phase.
 import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../../dist/index.js';
 
@@ -52,7 +55,9 @@ if (process.argv[2] === 'receiver') {
       receiver.once('message', (m) => resolve(m[what]));
       receiver.send(what);
     });
-  const sandbox = await startSandbox({ magicAmounts: false });
+  const dir = process.env.BENCH_NOTIFY_DB ? mkdtempSync(join(tmpdir(), 'payjs-bench-notify-')) : undefined;
+  const db = dir && join(dir, 'db.json');
+  const sandbox = await startSandbox({ magicAmounts: false, db });
   const seed = (n, prefix) => sandbox.seed({ orders: Array.from({ length: n }, (_, i) => ({ out_trade_no: `${prefix}${i}`, total_fee: 100, notify_url })) });
 
   // Warm the pool and undici's import (lazy, ~400 ms) before measuring.
@@ -82,6 +87,7 @@ if (process.argv[2] === 'receiver') {
   // runs the receiver.
   const cpuUsPerDelivery = Math.round((cpu.user + cpu.system) / delivered);
   const receiverUsPerDelivery = Math.round(receiverCpu / delivered);
+  const journalBytes = db ? statSync(`${db}.journal`).size : undefined;
   await sandbox.reset();
 
   // Waiters: one waitForNotify per order, all waiting before the payments; the lag of each is
@@ -117,6 +123,7 @@ if (process.argv[2] === 'receiver') {
   const q = (p) => latency[Math.min(latency.length - 1, Math.floor(p * latency.length))].toFixed(2);
   const received = await ask('count');
   console.log(`notify: ${delivered} of ${ORDERS} delivered in ${seconds.toFixed(2)} s = ${perSecond} deliveries/s, sandbox CPU ${cpuUsPerDelivery} µs per delivery, receiver ${receiverUsPerDelivery} µs (receiver counted ${received} in all, warm-up included; last ${last}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  if (db) console.log(`notify journal after the throughput phase (warm-up included): ${(journalBytes / 1024 / 1024).toFixed(2)} MiB`);
   console.log(`notify waiters: ${lags.length} concurrent waitForNotify resolved in ${waitSeconds.toFixed(2)} s; lag after their delivery p50 ${lags[Math.floor(lags.length / 2)]} ms, worst ${worstLag} ms`);
   console.log(`notify latency, pay() → delivered, unpaced, ${LATENCY_RUNS} payments: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`);
   console.log('');
@@ -127,5 +134,6 @@ if (process.argv[2] === 'receiver') {
   console.log(`| trigger-to-receipt p50 ≤ 2 ms, unpaced | ${q(0.5)} ms | ${Number(q(0.5)) <= 2 ? 'PASS' : '**FAIL**'} |`);
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ orders: ORDERS, delivered, seconds, perSecond, cpuUsPerDelivery, receiverUsPerDelivery, waiters: lags.length, waitSeconds, worstLagMs: worstLag, p50: Number(q(0.5)), p99: Number(q(0.99)) }));
   await sandbox.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
   receiver.kill();
 }
