@@ -11,6 +11,8 @@ import type { Change } from '../store/store.js';
 /** The clock tasks of a job are tagged with this owner, to cancel them with the job. */
 const TASK_PREFIX = 'notify:';
 const taskOwner = (payjsOrderId: string) => `${TASK_PREFIX}${payjsOrderId}`;
+/** The kinds of a rung's attempts without notify=duplicate. */
+const LADDER = ['ladder'] as const;
 
 /** An attempt with the order it belongs to, as tests and the control API see it. */
 export interface NotifyEvent extends NotifyAttempt {
@@ -24,8 +26,9 @@ export type NotifyPredicate = (event: NotifyEvent) => boolean;
 /** What attempts that used `lost` of the order's notify=fail:<n> take off the job. */
 const spend = (job: JobRecord, lost: number): Partial<JobRecord> => (lost > 0 && job.failing ? { failing: Math.max(0, job.failing - lost) } : {});
 
-/** An attempt made, before it is numbered and recorded with its job. */
-type Sent = Omit<NotifyAttempt, 'attempt'>;
+/** An attempt made, before record() numbers it (in place: `attempt` is 0 until then, and stays
+ * the first name, as every attempt shows it). */
+type Sent = NotifyAttempt;
 
 /** What the notifier holds of the job it last stored for an order: the ladder that job belongs
  * to, and its body once encoded (the same for every attempt of the ladder). */
@@ -292,7 +295,8 @@ export class Notifier {
     const rule = scenarios.hasRulesFor('notify') ? scenarios.take({ endpoint: 'notify', mchid: job.mchid, out_trade_no: job.out_trade_no, notify_url: job.url, total_fee: Number(job.fields.total_fee) }) : [];
     const tokens = job.tokens.length === 0 ? rule : rule.length === 0 ? parseTokens(job.tokens) : [...parseTokens(job.tokens), ...rule];
     const copies = step === 0 ? (find(tokens, 'notify=duplicate')?.arg ?? 1) : 1;
-    const { sent, lost } = await this.send(job, Array.from({ length: copies }, (_, i) => (i === 0 ? 'ladder' : 'duplicate')), step, rule);
+    const kinds = copies === 1 ? LADDER : Array.from({ length: copies }, (_, i): NotifyAttempt['kind'] => (i === 0 ? 'ladder' : 'duplicate'));
+    const { sent, lost } = await this.send(job, kinds, step, rule);
     const delivered = sent.some((a) => a.delivered);
     // The attempts and the rung they lead to are one write: a kill between two writes would
     // leave an attempt recorded on a rung that runs again at the restart.
@@ -314,8 +318,8 @@ export class Notifier {
     const attempts: NotifyAttempt[] = [];
     const changes: Change[] = [];
     for (let i = 0; i < sent.length; i++) {
-      // Object.assign: { attempt, ...a } costs ~15 µs an attempt on Node 20 (profiled).
-      const attempt: NotifyAttempt = Object.assign({ attempt: first + i }, sent[i]);
+      const attempt = sent[i];
+      attempt.attempt = first + i;
       attempts.push(attempt);
       changes.push({ c: ATTEMPTS, k: attemptKey(payjsOrderId, first + i), v: attempt });
     }
@@ -333,7 +337,7 @@ export class Notifier {
   /** POSTs one after another, one per kind. A rule's notify=fail loses each attempt it matched;
    * the order's notify=fail:<n> loses the next n of the job's attempts: `lost` says how many of
    * those these used, for record() to take off the job. */
-  private async send(job: JobRecord, kinds: NotifyAttempt['kind'][], step: number | undefined, rule: Token[]): Promise<{ sent: Sent[]; lost: number }> {
+  private async send(job: JobRecord, kinds: readonly NotifyAttempt['kind'][], step: number | undefined, rule: Token[]): Promise<{ sent: Sent[]; lost: number }> {
     const ruleFails = !!find(rule, 'notify=fail');
     const sent: Sent[] = [];
     let lost = 0;
@@ -354,7 +358,12 @@ export class Notifier {
     const delivery = drop
       ? { ms: 0, error: 'scenario' as const, detail: 'notify=fail: a scenario dropped this attempt on the way' }
       : await this.transport(job.url, body);
-    return { kind, ...(step === undefined ? {} : { step }), at, url: job.url, body, ...delivery, delivered: delivery.status === 200 };
+    // One object, named in the order every attempt shows: { ...delivery, delivered } after the
+    // others costs ~10 µs on Node 20 (a spread followed by new names, see event()).
+    const url = job.url;
+    const sent = Object.assign(step === undefined ? { attempt: 0, kind, at, url, body } : { attempt: 0, kind, step, at, url, body }, delivery) as Sent;
+    sent.delivered = delivery.status === 200;
+    return sent;
   }
 
   private event(job: JobRecord, attempt: NotifyAttempt): NotifyEvent {
@@ -402,7 +411,8 @@ export class Notifier {
       held.job = job;
       held.replaced = replaced;
     } else this.held.set(id, { job, ladder, replaced });
-    const written = withChanges ? this.store.batch([...withChanges, { c: JOBS, k: id, v: job }]) : this.store.put(JOBS, id, job);
+    if (withChanges) withChanges.push({ c: JOBS, k: id, v: job });
+    const written = withChanges ? this.store.batch(withChanges) : this.store.put(JOBS, id, job);
     // Once this save is written, no failed write can put back what it (or an earlier save) replaced.
     if (replaced) {
       written.then(

@@ -41,24 +41,23 @@ export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS, allow?: reado
   let agent: InstanceType<Undici['Agent']> | undefined;
   /** Attempts on their way per origin: past CONNECTIONS, the next one waits in undici's queue. */
   const inflight = new Map<string, number>();
+  /** The last notify_url and where it leads: most attempts go to the URL of the one before. */
+  let last: { url: string; route: Route } | undefined;
   const transport = async (url: string, body: string): Promise<Delivery> => {
-    let target: URL;
-    try {
-      target = new URL(url);
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`${target.protocol} is not http(s)`);
-    } catch (err) {
-      return { ms: 0, error: 'invalid-url', detail: `notify_url is not an http(s) URL: ${(err as Error).message}` };
+    if (last?.url !== url) last = { url, route: routeOf(url, allowed) };
+    const { route } = last;
+    if ('refused' in route) return { ...route.refused };
+    if (!agent) {
+      // undici's CommonJS exports, as Node's ES loader and a bundle (the CLI's) both give them.
+      const lib = await (undici ??= import('undici').then((m) => ((m as { default?: Undici }).default ?? m) as Undici));
+      // Connecting has the merchant's time too (a host that never accepts is a timeout after 3 s).
+      agent ??= new lib.Agent({ keepAliveTimeout: 4000, connections: CONNECTIONS, connect: { timeout: timeoutMs } });
     }
-    if (!allowed(target)) return { ms: 0, error: 'blocked', detail: `${target.host} is not among the hosts notifies may reach (--notify-allow)` };
-    // undici's CommonJS exports, as Node's ES loader and a bundle (the CLI's) both give them.
-    const lib = await (undici ??= import('undici').then((m) => ((m as { default?: Undici }).default ?? m) as Undici));
-    // Connecting has the merchant's time too (a host that never accepts is a timeout after 3 s).
-    agent ??= new lib.Agent({ keepAliveTimeout: 4000, connections: CONNECTIONS, connect: { timeout: timeoutMs } });
-    const origin = target.origin;
+    const { origin } = route;
     const before = inflight.get(origin) ?? 0;
     inflight.set(origin, before + 1);
     try {
-      return await post(agent, target, body, timeoutMs, before < CONNECTIONS);
+      return await post(agent, route, body, timeoutMs, before < CONNECTIONS);
     } finally {
       const left = inflight.get(origin)! - 1;
       if (left === 0) inflight.delete(origin);
@@ -68,10 +67,26 @@ export function createHttpTransport(timeoutMs = NOTIFY_TIMEOUT_MS, allow?: reado
   return Object.assign(transport, { close: async () => void (await agent?.close()) });
 }
 
+/** Where a notify_url leads (its origin, and its path with the query, as undici.request() takes a
+ * URL), or why no attempt goes there. */
+type Route = { origin: string; path: string } | { refused: Delivery };
+
+function routeOf(url: string, allowed: (target: URL) => boolean): Route {
+  let target: URL;
+  try {
+    target = new URL(url);
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`${target.protocol} is not http(s)`);
+  } catch (err) {
+    return { refused: { ms: 0, error: 'invalid-url', detail: `notify_url is not an http(s) URL: ${(err as Error).message}` } };
+  }
+  if (!allowed(target)) return { refused: { ms: 0, error: 'blocked', detail: `${target.host} is not among the hosts notifies may reach (--notify-allow)` } };
+  return { origin: target.origin, path: target.search ? `${target.pathname}${target.search}` : target.pathname };
+}
+
 /** One POST through `dispatcher`: its status and the first 2 KB of its answer, or what failed.
  * `fresh`: a connection is free or may be opened, so the merchant's time runs from now, connecting
  * included; otherwise from when undici writes the request to a connection. */
-function post(dispatcher: Dispatcher, target: URL, body: string, timeoutMs: number, fresh: boolean): Promise<Delivery> {
+function post(dispatcher: Dispatcher, target: { origin: string; path: string }, body: string, timeoutMs: number, fresh: boolean): Promise<Delivery> {
   return new Promise((resolve) => {
     const dispatched = performance.now();
     let started = dispatched;
@@ -84,10 +99,9 @@ function post(dispatcher: Dispatcher, target: URL, body: string, timeoutMs: numb
     const answered = () => {
       clearTimeout(timer);
       const response = Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_LIMIT);
-      resolve({ status, response, ms: ms(), ...(status === 200 ? {} : { error: 'status' as const, detail: `HTTP ${status}` }) });
+      resolve(status === 200 ? { status, response, ms: ms() } : { status, response, ms: ms(), error: 'status', detail: `HTTP ${status}` });
     };
-    // As undici.request() does with a URL: its origin, and its path with the query.
-    dispatcher.dispatch({ origin: target.origin, path: target.search ? `${target.pathname}${target.search}` : target.pathname, method: 'POST', body, headers: HEADERS }, {
+    dispatcher.dispatch({ origin: target.origin, path: target.path, method: 'POST', body, headers: HEADERS }, {
       onRequestStart(controller) {
         const now = performance.now();
         started = fresh ? dispatched : now;

@@ -202,6 +202,9 @@ function apply(collections: Collections, c: string, k: string, v: unknown): void
   else col.set(k, v);
 }
 
+/** What a memory store's writes answer: done at once (one promise for all of them). */
+const DONE = Promise.resolve();
+
 /** After a rewrite in the background failed, the next one waits for this much more journal (or
  * the size that triggers a rewrite, if smaller). */
 const RETRY_BYTES = 1024 * 1024;
@@ -253,9 +256,12 @@ class DocStore implements Store {
   }
 
   batch(changes: readonly Change[]): Promise<void> {
-    const undos = changes.map(({ c, k, v }) => this.applied(c, k, v));
     const s = ++this.seq;
-    if (!this.journal) return Promise.resolve();
+    if (!this.journal) {
+      for (const { c, k, v } of changes) apply(this.collections, c, k, v);
+      return DONE;
+    }
+    const undos = changes.map(({ c, k, v }) => this.applied(c, k, v));
     return this.journaled({ s, b: changes as Change[] }, () => {
       for (let i = undos.length - 1; i >= 0; i--) undos[i]();
     });
@@ -280,10 +286,13 @@ class DocStore implements Store {
   /** The one write path: memory changes at once (so that concurrent calls see each other), the
    * journal line follows in the next group commit, and a failed write takes the change back. */
   private change(c: string, k: string, v: unknown, clear?: true): Promise<void> {
-    const undo = this.applied(c, k, v, clear);
     const s = ++this.seq;
-    if (!this.journal) return Promise.resolve();
-    return this.journaled(clear ? { s, c, k, clear } : { s, c, k, v }, undo);
+    if (!this.journal) {
+      if (clear) this.collections.set(c, new Map());
+      else apply(this.collections, c, k, v);
+      return DONE;
+    }
+    return this.journaled(clear ? { s, c, k, clear } : { s, c, k, v }, this.applied(c, k, v, clear));
   }
 
   /** Appends a line to the journal, and starts a rewrite once the journal has grown enough. */
