@@ -5,7 +5,7 @@ import type { Order } from '../core/order.js';
 import { dueAt, encodeBody, notifyFields, signNotify, type NotifyAttempt, type NotifyJob } from '../core/notify.js';
 import { find, parseTokens, type Subject, type Token } from '../core/scenarios.js';
 import { createHttpTransport, type NotifyTransport } from './transport.js';
-import { ATTEMPTS, JOBS, attemptKey, attemptsOf, countAttempts, removal, type JobRecord } from './notify-records.js';
+import { ATTEMPTS, JOBS, attemptKey, attemptsOf, removal, type JobRecord } from './notify-records.js';
 import type { Change } from '../store/store.js';
 
 /** The clock tasks of a job are tagged with this owner, to cancel them with the job. */
@@ -113,14 +113,15 @@ export class Notifier {
   async rearm(order: Order, tokens: Token[]): Promise<NotifyJob | undefined> {
     if (!order.notify_url) return undefined;
     const old = this.stored(order.payjs_order_id);
-    const armed = this.arm(order, tokens, this.clock.now(), (old?.round ?? 0) + 1);
+    const armed = this.arm(order, tokens, this.clock.now(), (old?.round ?? 0) + 1, old?.attempts);
     const job: JobRecord = find(tokens, 'notify=never') ? { ...armed, state: 'stopped' } : armed;
     await this.save(job, Symbol(job.payjs_order_id));
     if (job.state === 'pending') this.schedule(job);
     return this.job(job.payjs_order_id);
   }
 
-  private arm(order: Order, tokens: Token[], from: number, round?: number): JobRecord {
+  /** A new ladder for a paid order; `attempts`: those the order has already, which it keeps. */
+  private arm(order: Order, tokens: Token[], from: number, round?: number, attempts = 0): JobRecord {
     const key = this.options.merchants.require(order.mchid).key;
     const fail = find(tokens, 'notify=fail');
     return {
@@ -135,6 +136,7 @@ export class Notifier {
       fields: notifyFields(order, key, { extraFields: !!find(tokens, 'notify=extra-fields'), forged: !!find(tokens, 'notify=forged') }),
       ...(fail ? { failing: fail.arg ?? 1 } : {}),
       ...(round ? { round } : {}),
+      attempts,
     };
   }
 
@@ -148,7 +150,7 @@ export class Notifier {
   /** A later event of a paid order: with `notify=replay`, the first notify arrives once more. */
   async later(order: Order): Promise<void> {
     const job = this.stored(order.payjs_order_id);
-    if (!job || !job.tokens.includes('notify=replay') || attemptsOf(this.store, job.payjs_order_id).some((a) => a.kind === 'replay')) return;
+    if (!job || !job.tokens.includes('notify=replay') || attemptsOf(this.store, job).some((a) => a.kind === 'replay')) return;
     const ladder = this.ladderOf(job);
     const { sent, lost } = await this.send(job, ['replay'], undefined, []);
     await this.record(job.payjs_order_id, ladder, sent, (now) => spend(now, lost));
@@ -167,14 +169,14 @@ export class Notifier {
   /** The notify of an order with its attempts, as the control API shows it. */
   job(payjsOrderId: string): NotifyJob | undefined {
     const job = this.stored(payjsOrderId);
-    return job && { ...job, attempts: attemptsOf(this.store, payjsOrderId) };
+    return job && { ...job, attempts: attemptsOf(this.store, job) };
   }
 
   /** Every attempt, oldest first, optionally of one order (found by its id, not by a scan). */
   attempts(payjsOrderId?: string): NotifyEvent[] {
     const jobs = payjsOrderId ? [this.stored(payjsOrderId)].filter((j): j is JobRecord => !!j) : this.store.values<JobRecord>(JOBS);
     const events: NotifyEvent[] = [];
-    for (const j of jobs) for (const a of attemptsOf(this.store, j.payjs_order_id)) events.push(this.event(j, a));
+    for (const j of jobs) for (const a of attemptsOf(this.store, j)) events.push(this.event(j, a));
     return events.sort((a, b) => a.at - b.at || a.attempt - b.attempt);
   }
 
@@ -224,7 +226,7 @@ export class Notifier {
    * flight finishes unrecorded. */
   async reset(filter: { mchid?: string } = {}): Promise<void> {
     const jobs = this.store.values<JobRecord>(JOBS).filter((j) => !filter.mchid || j.mchid === filter.mchid);
-    const done = filter.mchid ? Promise.all(jobs.map((j) => this.store.batch(removal(this.store, j.payjs_order_id)))) : Promise.all([this.store.clear(JOBS), this.store.clear(ATTEMPTS)]);
+    const done = filter.mchid ? Promise.all(jobs.map((j) => this.store.batch(removal(j)))) : Promise.all([this.store.clear(JOBS), this.store.clear(ATTEMPTS)]);
     const gone = new Set(jobs.map((j) => taskOwner(j.payjs_order_id)));
     this.clock.cancel((owner) => gone.has(owner));
     if (filter.mchid) for (const j of jobs) this.held.delete(j.payjs_order_id);
@@ -235,7 +237,7 @@ export class Notifier {
   /** Forgets the jobs of the given orders (a refused seed's undo). */
   async forget(payjsOrderIds: string[]): Promise<void> {
     const ids = new Set(payjsOrderIds);
-    await Promise.all(payjsOrderIds.filter((id) => this.stored(id)).map((id) => this.store.batch(removal(this.store, id))));
+    await Promise.all(payjsOrderIds.map((id) => this.stored(id)).filter((j): j is JobRecord => !!j).map((j) => this.store.batch(removal(j))));
     for (const id of ids) this.held.delete(id);
     this.clock.cancel((owner) => ids.has(owner.slice(TASK_PREFIX.length)) && owner.startsWith(TASK_PREFIX));
   }
@@ -314,7 +316,7 @@ export class Notifier {
   private async record(payjsOrderId: string, ladder: symbol, sent: Sent[], change: (now: JobRecord) => Partial<JobRecord> = () => ({})): Promise<NotifyEvent[] | undefined> {
     const now = this.current(payjsOrderId, ladder);
     if (!now) return undefined;
-    const first = countAttempts(this.store, payjsOrderId) + 1;
+    const first = now.attempts + 1;
     const attempts: NotifyAttempt[] = [];
     const changes: Change[] = [];
     for (let i = 0; i < sent.length; i++) {
@@ -323,7 +325,9 @@ export class Notifier {
       attempts.push(attempt);
       changes.push({ c: ATTEMPTS, k: attemptKey(payjsOrderId, first + i), v: attempt });
     }
-    await this.save({ ...now, ...change(now) }, ladder, changes);
+    const job = { ...now, ...change(now) };
+    job.attempts = now.attempts + sent.length;
+    await this.save(job, ladder, changes);
     // Only this order's waiters are woken (waitForNotify), besides those of every attempt.
     const waiting = this.waiters.get(payjsOrderId);
     const events = attempts.map((a) => this.event(now, a));

@@ -3,10 +3,10 @@ import type { NotifyAttempt, NotifyJob } from '../core/notify.js';
 
 /**
  * How notify jobs and their attempts are kept in the store. A job is a record of `notifies` by
- * order; each attempt is a record of its own in `notify_attempts`, keyed `<order>#<n>` with n
- * counting from 1 without a gap, so that an order's attempts are found by its id alone, and an
- * attempt journals itself and the job's change, not the job with every attempt so far (a journal
- * line that grew with each rung).
+ * order, which counts its attempts; each attempt is a record of its own in `notify_attempts`,
+ * keyed `<order>#<n>` with n from 1 to that count, so that an order's attempts are found by its
+ * id alone, and an attempt journals itself and the job's change, not the job with every attempt
+ * so far (a journal line that grew with each rung).
  *
  * Databases and snapshots of earlier versions hold the attempts inside their job (`attempts`):
  * a database is moved to this layout when it is opened (upgrade), a snapshot keeps that layout
@@ -15,29 +15,25 @@ import type { NotifyAttempt, NotifyJob } from '../core/notify.js';
 export const JOBS = 'notifies';
 export const ATTEMPTS = 'notify_attempts';
 
-/** A job as stored: its attempts are records of their own. */
-export type JobRecord = Omit<NotifyJob, 'attempts'>;
+/** A job as stored: its attempts are records of their own, and it says how many there are. */
+export type JobRecord = Omit<NotifyJob, 'attempts'> & { attempts: number };
 
 export const attemptKey = (payjsOrderId: string, n: number): string => `${payjsOrderId}#${n}`;
 
-/** The attempts of an order, oldest first. */
-export function attemptsOf(store: Pick<Store, 'get'>, payjsOrderId: string): NotifyAttempt[] {
+/** The attempts of a job, oldest first. */
+export function attemptsOf(store: Pick<Store, 'get'>, job: JobRecord): NotifyAttempt[] {
   const attempts: NotifyAttempt[] = [];
-  for (let a = store.get<NotifyAttempt>(ATTEMPTS, attemptKey(payjsOrderId, 1)); a; a = store.get<NotifyAttempt>(ATTEMPTS, attemptKey(payjsOrderId, attempts.length + 1))) attempts.push(a);
+  for (let n = 1; n <= job.attempts; n++) {
+    const a = store.get<NotifyAttempt>(ATTEMPTS, attemptKey(job.payjs_order_id, n));
+    if (a) attempts.push(a);
+  }
   return attempts;
 }
 
-/** How many attempts an order has. */
-export function countAttempts(store: Pick<Store, 'get'>, payjsOrderId: string): number {
-  let n = 0;
-  while (store.get(ATTEMPTS, attemptKey(payjsOrderId, n + 1)) !== undefined) n++;
-  return n;
-}
-
-/** The changes that remove an order's job with its attempts. */
-export function removal(store: Pick<Store, 'get'>, payjsOrderId: string): Change[] {
-  const changes: Change[] = [{ c: JOBS, k: payjsOrderId }];
-  for (let n = countAttempts(store, payjsOrderId); n > 0; n--) changes.push({ c: ATTEMPTS, k: attemptKey(payjsOrderId, n) });
+/** The changes that remove a job with its attempts. */
+export function removal(job: JobRecord): Change[] {
+  const changes: Change[] = [{ c: JOBS, k: job.payjs_order_id }];
+  for (let n = job.attempts; n > 0; n--) changes.push({ c: ATTEMPTS, k: attemptKey(job.payjs_order_id, n) });
   return changes;
 }
 
@@ -47,8 +43,7 @@ const holdsAttempts = (job: unknown): job is NotifyJob => Array.isArray((job as 
 /** A job of the earlier layout as the records of this one: the job without its attempts, and
  * each attempt under its order and place. */
 function split(job: NotifyJob): { job: JobRecord; attempts: [key: string, attempt: NotifyAttempt][] } {
-  const { attempts, ...record } = job;
-  return { job: record, attempts: attempts.map((a, i) => [attemptKey(job.payjs_order_id, i + 1), a]) };
+  return { job: { ...job, attempts: job.attempts.length }, attempts: job.attempts.map((a, i) => [attemptKey(job.payjs_order_id, i + 1), a]) };
 }
 
 /**
@@ -79,8 +74,10 @@ export function toSnapshot(collections: Collections): Collections {
   for (const id in jobs) {
     const job = jobs[id] as JobRecord;
     const list: unknown[] = [];
-    const of = job.payjs_order_id;
-    for (let a = attempts[attemptKey(of, 1)]; a !== undefined; a = attempts[attemptKey(of, list.length + 1)]) list.push(a);
+    for (let n = 1; n <= job.attempts; n++) {
+      const a = attempts[attemptKey(job.payjs_order_id, n)];
+      if (a !== undefined) list.push(a);
+    }
     folded[id] = { ...job, attempts: list };
   }
   return { ...rest, [JOBS]: folded };
