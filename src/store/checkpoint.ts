@@ -307,7 +307,17 @@ export function readUnparsed(file: string): { seq: number; collections: Map<stri
   const trailerAt = bytes.lastIndexOf(NEWLINE, length - 2) + 1;
   const trailer = TRAILER.exec(bytes.toString('latin1', trailerAt, length - 1));
   if (!trailer || crc32(bytes.subarray(0, trailerAt)) !== Number(trailer[1])) return undefined;
-  const doc = new Unparsed(file, bytes);
+  const young = new YoungGenerationCap();
+  try {
+    return walkUnparsed(new Unparsed(file, bytes), trailerAt, young);
+  } finally {
+    young.release();
+  }
+}
+
+/** The lines of a document whose crc32 matched (see readUnparsed), up to its trailer. */
+function walkUnparsed(doc: Unparsed, trailerAt: number, young: YoungGenerationCap): { seq: number; collections: Map<string, Records> } | undefined {
+  const bytes = doc.bytes;
   let pos = 0;
   /** The next line: [start, end without its comma, whether it had one]; undefined at the trailer. */
   const next = (): [number, number, boolean] | undefined => {
@@ -357,6 +367,7 @@ export function readUnparsed(file: string): { seq: number; collections: Map<stri
       if (!keyed) return undefined;
       records.addUnparsed(keyed[0], lineAt.length);
       lineAt.push(rs);
+      if ((lineAt.length & 4095) === 0) young.check();
     }
     rowsOf.set(name, lineAt.length);
   }

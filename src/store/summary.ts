@@ -8,8 +8,6 @@ import type { Unparsed } from './unparsed.js';
  * order. Each column is one line of the document, parsed only when a field of it is asked for.
  */
 export class Summary {
-  private readonly parsed = new Map<string, unknown[] | undefined>();
-
   constructor(
     private readonly doc: Unparsed,
     /** Where each field's column line starts in the document. */
@@ -19,7 +17,8 @@ export class Summary {
     private readonly collection: string,
   ) {}
 
-  /** The columns of the given fields, or undefined if one of them is not kept (or is damaged). */
+  /** The columns of the given fields, parsed now (not kept: the caller reads them once), or
+   * undefined if one of them is not kept (or is damaged). */
   columns(fields: readonly string[]): unknown[][] | undefined {
     const columns: unknown[][] = [];
     for (const field of fields) {
@@ -31,17 +30,15 @@ export class Summary {
   }
 
   private column(field: string): unknown[] | undefined {
-    if (!this.parsed.has(field)) {
-      const at = this.lines.get(field);
-      let column: unknown;
-      try {
-        column = at === undefined ? undefined : this.doc.value(at, `the summary column "${field}" of "${this.collection}"`);
-      } catch {
-        // A damaged summary only costs the records' parse; the error is the records' to raise.
-        column = undefined;
-      }
-      this.parsed.set(field, Array.isArray(column) && column.length === this.rows ? column : undefined);
+    const at = this.lines.get(field);
+    if (at === undefined) return undefined;
+    let column: unknown;
+    try {
+      column = this.doc.value(at, `the summary column "${field}" of "${this.collection}"`);
+    } catch {
+      // A damaged summary only costs the records' parse; the error is the records' to raise.
+      return undefined;
     }
-    return this.parsed.get(field);
+    return Array.isArray(column) && column.length === this.rows ? column : undefined;
   }
 }
