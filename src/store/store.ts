@@ -8,7 +8,8 @@ import { Records } from './records.js';
 import { DatabaseRefused, shownName } from './refusal.js';
 
 /**
- * Storage: collections of records in memory (a `Map` each), read at open from a lowdb document; a
+ * Storage: collections of records in memory (a `Records` each: records read from the document
+ * stay its bytes until first read, see records.ts), read at open from a lowdb document; a
  * file store also keeps an append-only journal of changes, written before a change is
  * acknowledged, and rewrites the lowdb document off the request path (at open, when the journal
  * passes a size, at close) in slices between requests (see checkpoint.ts). Measured in issue 2:
