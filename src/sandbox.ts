@@ -19,6 +19,7 @@ import type { Order } from './core/order.js';
 import type { Random } from './core/ids.js';
 import type { Rule, RuleInput } from './core/scenarios.js';
 import { openStore } from './store/store.js';
+import { STORE_SUMMARIES } from './app/order-summary.js';
 import { ConformanceRuns } from './app/conformance-runs.js';
 import type { ConformanceReport } from './notify/conformance.js';
 import { readScenarioFile } from './app/scenario-files.js';
@@ -168,7 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const clock = options.clock ?? new SandboxClock();
   // Refuses (DatabaseRefused) a database held by another process, a directory, a file that is
   // not a sandbox document, or a damaged one unless `repair`.
-  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, compactSliceBytes: options.compactSliceBytes, warn: log, repair: options.repair, fsync: options.fsync });
+  const store = await openStore({ file: options.db, compactAtBytes: options.compactAtBytes, compactSliceBytes: options.compactSliceBytes, warn: log, repair: options.repair, fsync: options.fsync, summaries: STORE_SUMMARIES });
   // The sandbox's own clock keeps what tests advanced across restarts, so that it never stands
   // behind the orders and notify ladders of an earlier run; a clock handed in is the caller's.
   if (!options.clock) {

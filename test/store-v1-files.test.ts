@@ -1,13 +1,15 @@
 /** A database left by the store as it was before the document was written in slices (version 1:
  * a lowdb document written in one JSON.stringify, plus the journal of a process killed with -9,
  * both in test/fixtures/store-v1, made by main at 27338af) opens with every order in it, and is
- * written back as a version-1 document that the old reader takes as it is. */
+ * written back as a version-1 document that the old reader takes as it is (JSON.parse; it ignores
+ * the summaries and crc32 the store now adds, with which the next start keeps records unparsed). */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../src/index.js';
+import { readUnparsed } from '../src/store/checkpoint.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/store-v1/', import.meta.url));
 /** The fixture's orders: four written into the document, two (paid, refunded) only in the journal. */
@@ -52,5 +54,9 @@ describe('a version-1 database', () => {
     expect(readFileSync(db, 'utf8').startsWith('{"version":1,"seq":')).toBe(true);
     expect(Object.keys(doc.collections.orders).sort()).toEqual(Object.values(IDS).sort());
     expect(doc.collections.orders[IDS.jrefunded].status).toBe('refunded');
+    // Written back with the orders' summaries and a crc32: the next start keeps them unparsed.
+    expect(doc.summaries.orders.code).toHaveLength(6);
+    expect(doc.summaries.orders.status[Object.keys(doc.collections.orders).indexOf(IDS.jrefunded)]).toBe('refunded');
+    expect(readUnparsed(db)?.collections.get('orders')?.size).toBe(6);
   });
 });

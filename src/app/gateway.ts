@@ -3,6 +3,7 @@ import type { Store } from '../store/store.js';
 import { Authorizer } from './authorizer.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { MerchantCalls } from './merchant-calls.js';
+import { ORDERS, summaryFields, type OrderSummary } from './order-summary.js';
 import type { ScenarioBook, Taken } from './scenario-book.js';
 import { newOrder, newPayment } from '../core/new-order.js';
 import { Refusal } from '../core/errors.js';
@@ -49,7 +50,6 @@ export interface GatewayOptions {
   openidPage?: boolean;
 }
 
-const ORDERS = 'orders';
 const DAY_MS = 86_400_000;
 /** The clock tasks of an order (expiry, delayed payment, scheduled refund) are tagged with this owner. */
 const TASK_PREFIX = 'order:';
@@ -281,17 +281,25 @@ export class Gateway {
   }
 
   /** Rebuilds the indexes and the clock tasks from the store (after a reset or a restore): the
-   * tasks of orders no longer there are cancelled, the others set once. */
+   * tasks of orders no longer there are cancelled, the others set once. Read from the orders'
+   * summaries (see order-summary.ts): only an order with a scenario is read whole, for its tasks. */
   reindex(): void {
     this.clock.cancel((owner) => owner.startsWith(TASK_PREFIX));
     this.byCode.clear();
     this.outTradeNos.clear();
     this.expiries.clear();
-    for (const order of this.store.values<Order>(ORDERS)) {
-      this.index(order);
+    this.store.project<Order, keyof OrderSummary>(ORDERS, summaryFields(!!this.options.uniqueOutTradeNo), (id, summary) => {
+      this.index(id, summary);
+      if (summary.status !== 'unpaid' && summary.status !== 'paid') return;
+      if (!summary.scenario) {
+        // scheduleUnpaid of an order without a scenario; schedulePaid sets nothing for one.
+        if (summary.status === 'unpaid') this.expiries.add(summary.expires_at, id);
+        return;
+      }
+      const order = this.latest(id);
       if (order.status === 'unpaid') this.scheduleUnpaid(order);
-      if (order.status === 'paid') this.schedulePaid(order);
-    }
+      else this.schedulePaid(order);
+    });
   }
 
   // --- inside ------------------------------------------------------------------------------
@@ -391,7 +399,7 @@ export class Gateway {
   }
 
   private async save(order: Order): Promise<void> {
-    this.index(order);
+    this.index(order.payjs_order_id, order);
     try {
       await this.store.put(ORDERS, order.payjs_order_id, order);
     } catch (err) {
@@ -402,8 +410,8 @@ export class Gateway {
     this.options.onOrder?.(order);
   }
 
-  private index(order: Order): void {
-    this.byCode.set(order.code, order.payjs_order_id);
+  private index(id: string, order: Pick<Order, 'code'> & Partial<Pick<Order, 'mchid' | 'out_trade_no'>>): void {
+    this.byCode.set(order.code, id);
     if (this.options.uniqueOutTradeNo) this.outTradeNos.add(`${order.mchid}\u0000${order.out_trade_no}`);
   }
 

@@ -1,13 +1,15 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TextFileSync } from 'lowdb/node';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { readCheckpoint, readUnparsed, writeCheckpoint } from './checkpoint.js';
 import { Journal, keepAside, readJournal, type Change, type JournalEntry } from './journal.js';
 import { lockDatabase, type DatabaseLock } from './lock.js';
+import { Records } from './records.js';
 import { DatabaseRefused, shownName } from './refusal.js';
 
 /**
- * Storage: collections of records in memory (a `Map` each), read at open from a lowdb document; a
+ * Storage: collections of records in memory (a `Records` each: records read from the document
+ * stay its bytes until first read, see records.ts), read at open from a lowdb document; a
  * file store also keeps an append-only journal of changes, written before a change is
  * acknowledged, and rewrites the lowdb document off the request path (at open, when the journal
  * passes a size, at close) in slices between requests (see checkpoint.ts). Measured in issue 2:
@@ -19,6 +21,14 @@ export interface Store {
   readonly file?: string;
   get<T>(collection: string, key: string): T | undefined;
   values<T>(collection: string): T[];
+  /**
+   * Visits every record of a collection with at least `fields` (top-level properties named in
+   * StoreOptions.summaries for it): a record not parsed since the document was read is given as
+   * an object of those fields alone, read from the document's summary without parsing the record
+   * (a `null` kept there is given as absent); any other record whole. What the gateway's indexes
+   * are built from at start.
+   */
+  project<T, K extends keyof T & string>(collection: string, fields: readonly K[], visit: (key: string, record: Pick<T, K>) => void): void;
   /** Records a value; resolves once the change would survive kill -9. Readers see it at once; if
    * the write fails it is taken back (the promise rejects after that). */
   put<T>(collection: string, key: string, value: T): Promise<void>;
@@ -60,6 +70,9 @@ export interface StoreOptions {
   repair?: boolean;
   /** fsync each group commit before it is acknowledged (survives power loss, slower). */
   fsync?: boolean;
+  /** The fields of each collection's records the document keeps a summary of, so that `project`
+   * reads them at the next start without parsing the records (see Summary). */
+  summaries?: Readonly<Record<string, readonly string[]>>;
 }
 
 interface Doc {
@@ -70,13 +83,14 @@ interface Doc {
 }
 
 /** Every collection, by name: records by key. */
-type Collections = Map<string, Map<string, unknown>>;
+type Collections = Map<string, Records>;
 
 /** What a document holds, as the store keeps it. */
 interface Loaded {
   seq: number;
   collections: Collections;
-  /** Read as one JSON text (a version-1 document in one line): rewritten soon, line by line. */
+  /** Every record was parsed (a layout without crc32 and summaries): rewritten soon, in the layout
+   * readUnparsed reads. */
   whole?: true;
 }
 
@@ -89,7 +103,7 @@ function toMaps(collections: Record<string, Record<string, unknown>>): Collectio
     const records = collections[c];
     const map = new Map<string, unknown>();
     for (const k in records) map.set(k, records[k]);
-    maps.set(c, map);
+    maps.set(c, new Records(map, undefined, c));
   }
   return maps;
 }
@@ -117,11 +131,15 @@ function readDoc(file: string, repair: boolean, warn: (m: string) => void): Load
   if (!existsSync(file)) return empty();
   const name = shownName(file);
   if (!statSync(file).isFile()) throw new DatabaseRefused(`${name} is not a regular file: give a file name for --db`);
-  // The layout this store writes is read line by line from the bytes; anything else (a document
-  // of an earlier version, damage, a file not ours) as lowdb reads a document: the whole text,
-  // parsed at once (by us, for the refusals' reasons and places).
+  // The layout this store writes is read from the bytes, its records parsed when first read (its
+  // crc32 proves the bytes are the store's own); the layout of earlier versions line by line,
+  // every record parsed; anything else (a document of an earlier version, damage, a file not
+  // ours) as lowdb reads a document: the whole text, parsed at once (by us, for the refusals'
+  // reasons and places).
+  const unparsed = readUnparsed(file);
+  if (unparsed) return unparsed;
   const lines = readCheckpoint(file);
-  if (lines) return lines;
+  if (lines) return { seq: lines.seq, collections: new Map([...lines.collections].map(([c, map]) => [c, new Records(map, undefined, c)])), whole: true };
   const text = new TextFileSync(file).read() ?? '';
   if (text.trim() === '') return empty();
   // JSON.stringify of a Doc always starts so: a file that does not was never ours.
@@ -180,7 +198,7 @@ async function openLocked(file: string, lock: DatabaseLock, options: StoreOption
     for (const e of report.entries) {
       if (e.s <= seq) continue;
       if (e.b) for (const c of e.b) apply(collections, c.c, c.k, c.v);
-      else if (e.clear) collections.set(e.c, new Map());
+      else if (e.clear) collections.set(e.c, new Records(undefined, undefined, e.c));
       else apply(collections, e.c, e.k, e.v);
       seq = e.s;
     }
@@ -189,15 +207,16 @@ async function openLocked(file: string, lock: DatabaseLock, options: StoreOption
   // Any journal left over is folded into the document, so that new lines never follow a torn
   // or unterminated last line (appending to it would glue the next change onto the fragment).
   if (leftovers || existsSync(`${journalFile}.old`) || !existsSync(file)) await store.compact();
-  // A document in the old one-line layout is rewritten in the background, so that the next
-  // start reads it line by line (see readCheckpoint).
+  // A document in an older layout (one line, or lines without summaries and crc32), or one whose
+  // crc32 did not match, is rewritten in the background, so that the next start keeps its
+  // records unparsed (see readUnparsed).
   else if (whole && collections.size > 0) store.compactInBackground();
   return store;
 }
 
 function apply(collections: Collections, c: string, k: string, v: unknown): void {
   let col = collections.get(c);
-  if (!col) collections.set(c, (col = new Map()));
+  if (!col) collections.set(c, (col = new Records(undefined, undefined, c)));
   if (v === undefined) col.delete(k);
   else col.set(k, v);
 }
@@ -226,7 +245,7 @@ class DocStore implements Store {
     private readonly journal: Journal | undefined,
     private readonly compactAtBytes: number,
     private readonly lock?: DatabaseLock,
-    private readonly options: Pick<StoreOptions, 'fsync' | 'compactSliceBytes' | 'warn'> = {},
+    private readonly options: Pick<StoreOptions, 'fsync' | 'compactSliceBytes' | 'warn' | 'summaries'> = {},
   ) {}
 
   /** The lock's record of where this sandbox listens (for another process's refusal). */
@@ -239,8 +258,11 @@ class DocStore implements Store {
   }
 
   values<T>(collection: string): T[] {
-    const col = this.collections.get(collection);
-    return col ? ([...col.values()] as T[]) : [];
+    return (this.collections.get(collection)?.values() ?? []) as T[];
+  }
+
+  project<T, K extends keyof T & string>(collection: string, fields: readonly K[], visit: (key: string, record: Pick<T, K>) => void): void {
+    this.collections.get(collection)?.project(fields, visit as (key: string, record: Record<string, unknown>) => void);
   }
 
   put<T>(collection: string, key: string, value: T): Promise<void> {
@@ -271,14 +293,15 @@ class DocStore implements Store {
   private applied(c: string, k: string, v: unknown, clear?: true): () => void {
     const col = this.collections.get(c);
     const had = col !== undefined && col.has(k);
-    const before = clear ? col : had ? col.get(k) : undefined;
-    // A clear puts a new Map in place: a rewrite walking the old one goes on undisturbed.
-    if (clear) this.collections.set(c, new Map());
+    // A record not parsed yet is taken back as its bytes, unparsed.
+    const before = clear ? col : had ? col.held(k) : undefined;
+    // A clear puts a new collection in place: a rewrite walking the old one goes on undisturbed.
+    if (clear) this.collections.set(c, new Records(undefined, undefined, c));
     else apply(this.collections, c, k, v);
     return () => {
       if (clear) {
-        if (before) this.collections.set(c, before as Map<string, unknown>);
-      } else if (had) apply(this.collections, c, k, before);
+        if (before) this.collections.set(c, before as Records);
+      } else if (had) this.collections.get(c)!.restore(k, before);
       else apply(this.collections, c, k, undefined);
     };
   }
@@ -288,7 +311,7 @@ class DocStore implements Store {
   private change(c: string, k: string, v: unknown, clear?: true): Promise<void> {
     const s = ++this.seq;
     if (!this.journal) {
-      if (clear) this.collections.set(c, new Map());
+      if (clear) this.collections.set(c, new Records(undefined, undefined, c));
       else apply(this.collections, c, k, v);
       return DONE;
     }
@@ -314,7 +337,7 @@ class DocStore implements Store {
 
   snapshot(): Record<string, Record<string, unknown>> {
     const copy: Record<string, Record<string, unknown>> = {};
-    for (const [c, records] of this.collections) copy[c] = structuredClone(Object.fromEntries(records));
+    for (const [c, records] of this.collections) copy[c] = structuredClone(Object.fromEntries(records.entries()));
     return copy;
   }
 
@@ -388,6 +411,7 @@ class DocStore implements Store {
     return writeCheckpoint(this.file!, seq, collections, {
       fsync: this.options.fsync,
       sliceBytes: this.options.compactSliceBytes,
+      summaries: this.options.summaries,
       // Every line appended before the last slice was serialised is written (or failed) once
       // the journal has settled.
       stillValid: () => journal.settled().then(() => journal.failures === failures),

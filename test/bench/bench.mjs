@@ -170,11 +170,12 @@ async function main() {
   log(`payjs-sandbox bench: ${machine.cpus}× ${machine.model}, ${machine.memGb.toFixed(1)} GiB, node ${machine.node}, load ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}; ${machine.client}; ${machine.pinned}`);
   log(`${DURATION} s per server and cell in ${ROUNDS} rounds, ${WARMUP} s warm-up, connections ${CONNECTIONS.join('/')}, stores ${SIZES.join('/')} orders; files in ${dir}`);
 
-  const stores = SIZES.map((size) => {
+  const stores = [];
+  for (const size of SIZES) {
     const pristine = join(dir, `pristine-${size}.json`);
-    const ids = writeOrdersDoc(pristine, size);
-    return { size, pristine, ids, check: checkBody(ids) };
-  });
+    const ids = await writeOrdersDoc(pristine, size);
+    stores.push({ size, pristine, ids, check: checkBody(ids) });
+  }
   const big = stores[stores.length - 1];
   const cold = await coldStarts([
     { name: 'bare', args: () => [BARE] },

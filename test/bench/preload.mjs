@@ -1,9 +1,12 @@
 // Builds a sandbox lowdb document holding `count` orders of the default merchant, written
-// straight to disk (no server, no journal) in the layout a compaction writes (one record per
-// line, src/store/checkpoint.ts): the store reads it at open as it would after a compaction.
-// `{ oneLine: true }` writes the whole document on one line instead, as version-1 stores did. Order records have the shape Gateway.newOrder gives a native order
+// straight to disk (no server, no journal) by the store's own writer (writeCheckpoint of the
+// build in dist/, with the summaries the sandbox keeps): the store reads it at open as it would
+// after a compaction. `{ oneLine: true }` writes the whole document on one line instead, as
+// version-1 stores did. Order records have the shape Gateway.newOrder gives a native order
 // (src/gateway.ts), a third of them paid the way Gateway.pay leaves them.
 import { writeFileSync } from 'node:fs';
+import { STORE_SUMMARIES } from '../../dist/app/order-summary.js';
+import { writeCheckpoint } from '../../dist/store/checkpoint.js';
 
 const MCHID = '1234567890';
 const TTL_MS = 2 * 60 * 60 * 1000; // DEFAULT_ORDER_TTL_SECONDS: unexpired, so check never writes
@@ -17,11 +20,11 @@ const token = (n) => {
   return s;
 };
 
-/** Writes the document to `file`; returns the payjs_order_ids, in creation order. */
-export function writeOrdersDoc(file, count, now = Date.now(), { oneLine = false } = {}) {
+/** Writes the document to `file`; resolves to the payjs_order_ids, in creation order. */
+export async function writeOrdersDoc(file, count, now = Date.now(), { oneLine = false } = {}) {
   const prefix = `${compactTime(now)}00`;
   const ids = [];
-  const parts = [];
+  const orders = new Map();
   for (let i = 0; i < count; i++) {
     const id = `${prefix}${String(i).padStart(9, '0')}`; // 25 digits, unique
     const created = now - (count - i); // 1 ms apart, all well inside the TTL
@@ -47,8 +50,9 @@ export function writeOrdersDoc(file, count, now = Date.now(), { oneLine = false 
       order.history.push({ event: 'pay', at: paidAt, status: 'paid' });
     }
     ids.push(id);
-    parts.push(`${JSON.stringify(id)}:${JSON.stringify(order)}`);
+    orders.set(id, order);
   }
-  writeFileSync(file, oneLine ? `{"version":1,"seq":${count},"collections":{"orders":{${parts.join(',')}}}}` : `{"version":1,"seq":${count},"collections":{\n"orders":{\n${parts.join(',\n')}\n}\n}}\n`);
+  if (oneLine) writeFileSync(file, JSON.stringify({ version: 1, seq: count, collections: { orders: Object.fromEntries(orders) } }));
+  else await writeCheckpoint(file, count, [['orders', orders]], { summaries: STORE_SUMMARIES });
   return ids;
 }
