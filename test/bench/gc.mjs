@@ -5,7 +5,8 @@
 //   node test/bench/gc.mjs [LABEL=ROOT[:FLAG,FLAG…]]…
 //
 // Each argument is a variant: ROOT is a checkout whose dist/ is built (default: this one), FLAGS
-// node flags given to its process (`--single-threaded-gc`, …). Every variant runs with
+// node flags given to its process (`--single-threaded-gc`, …; `nice` puts its threads but the
+// main one at nice 19). Every variant runs with
 // --trace-gc; per round it prints wrk's p99 and rate, the scavenges and mark-compacts V8 ran in
 // the round (count, longest pause, the marking's wall time), and the CPU the process's other
 // threads (V8's GC workers) took beside the main thread. The server is pinned to core 0 as in
@@ -16,7 +17,7 @@
 // (compacting every BYTES of journal) instead of the CLI, GC_EVENTS=1 prints every mark-compact.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PIN, ROOT, SERVER_CORE, nativeBody, pinSelf, run, stop, writeBodies } from './lib.mjs';
 import { writeOrdersDoc } from './preload.mjs';
@@ -31,7 +32,8 @@ const TICK_MS = 10;
 const variants = (process.argv.length > 2 ? process.argv.slice(2) : [`this=${ROOT}`]).map((a) => {
   const [label, rest = ROOT] = a.includes('=') ? a.split(/=(.*)/s) : ['this', a];
   const [root, flags = ''] = rest.split(/:(.*)/s);
-  return { label, root: resolve(root), flags: flags.split(',').filter(Boolean) };
+  const all = flags.split(',').filter(Boolean);
+  return { label, root: resolve(root), flags: all.filter((f) => f !== 'nice'), nice: all.includes('nice') };
 });
 
 /** CPU ms of the main thread and of the other threads of `pid`. */
@@ -51,6 +53,11 @@ function threadCpu(pid) {
     else others += ms;
   }
   return { main, others };
+}
+
+/** The pseudo-flag `nice`: every thread of `pid` but the main one at nice 19, from outside. */
+function niceWorkers(pid) {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) if (tid !== String(pid)) setPriority(Number(tid), 19);
 }
 
 /** One --trace-gc line: its kind, pause, and for a mark-compact the marking's wall time. */
@@ -79,7 +86,10 @@ function start(v, db) {
         const e = gcEvent(line);
         if (e) events.push(e);
         const m = !url && /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-        if (m) ok({ ...v, child, pid: child.pid, url: (url = m[1]), events });
+        if (m) {
+          if (v.nice) niceWorkers(child.pid);
+          ok({ ...v, child, pid: child.pid, url: (url = m[1]), events });
+        }
       }
     });
     child.on('exit', (code) => url || fail(new Error(`${v.label} exited (${code}) before listening`)));
@@ -106,7 +116,7 @@ try {
     for (const s of servers) {
       const from = s.events.length;
       const cpu0 = threadCpu(s.pid);
-      const res = await run({ url: s.url, path: '/api/native', pool: s.pool, makeBody: nativeBody, connections: 16, duration: DURATION, pid: s.pid });
+      const res = await run({ url: s.url, path: '/api/native', pool: s.pool, makeBody: nativeBody, connections: 16, duration: DURATION, pid: s.pid, ours: servers.map((x) => x.pid) });
       await new Promise((ok) => setTimeout(ok, 50)); // the last trace lines of the round
       const cpu1 = threadCpu(s.pid);
       const ev = s.events.slice(from);
