@@ -1,9 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from './cli.js';
-import { lowerWorkerThreads } from './worker-priority.js';
-
-// Before anything else runs: V8's GC workers yield the core to the event loop.
-lowerWorkerThreads();
 
 const result = await runCli(process.argv.slice(2), process.env);
 if (typeof result === 'number') {

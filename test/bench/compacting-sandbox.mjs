@@ -8,10 +8,7 @@
 // as that much CPU however busy the machine is, where p99 on a shared machine also counts the
 // time the process waited for a core.
 import { writeFileSync } from 'node:fs';
-import { lowerWorkerThreads } from '../../dist/cli/worker-priority.js';
 import { startSandbox } from '../../dist/index.js';
-
-lowerWorkerThreads(); // as the CLI does (src/cli/bin.ts)
 
 const sandbox = await startSandbox({ port: 0, db: process.argv[2], compactAtBytes: Number(process.argv[3]) });
 const stalls = process.argv[4];

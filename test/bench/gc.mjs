@@ -28,6 +28,8 @@ const DURATION = Number(process.env.GC_DURATION ?? 1);
 const WARMUP = Number(process.env.GC_WARMUP ?? 3);
 const COMPACT = process.env.GC_COMPACT ? Number(process.env.GC_COMPACT) : 0;
 const TICK_MS = 10;
+/** A round in which other processes took more than this share of the machine is not quiet. */
+const QUIET = 0.1;
 
 const variants = (process.argv.length > 2 ? process.argv.slice(2) : [`this=${ROOT}`]).map((a) => {
   const [label, rest = ROOT] = a.includes('=') ? a.split(/=(.*)/s) : ['this', a];
@@ -134,6 +136,7 @@ try {
         mainMs: cpu1.main - cpu0.main,
         othersMs: cpu1.others - cpu0.others,
         seconds: res.seconds,
+        foreign: res.foreign,
       };
       table.get(s.label).push(row);
       console.log(
@@ -142,9 +145,11 @@ try {
       if (process.env.GC_EVENTS) for (const e of mc) console.log(`    ${e.line.trim()}`);
     }
   }
-  console.log('\nsummary (p99 by round; mark-compacts; GC workers CPU per round):');
+  console.log(`\nsummary (p99 by round; mark-compacts; GC workers CPU per round); quiet: the rounds in which other processes took ≤ ${100 * QUIET}% of the machine:`);
   for (const [label, rows] of table) {
-    console.log(`${label.padEnd(14)} p99 ${rows.map((r) => f1(r.p99)).join(' ')} ms | rps ${rows.map((r) => r.rps.toFixed(0)).join(' ')} | MC ${rows.map((r) => r.markCompacts).join(' ')} | workers ${rows.map((r) => r.othersMs).join(' ')} ms`);
+    const quiet = rows.filter((r) => r.foreign <= QUIET).map((r) => r.p99).sort((a, b) => a - b);
+    const stat = quiet.length ? `median ${f1(quiet[Math.floor(quiet.length / 2)])}, worst ${f1(quiet.at(-1))}, ≤ 10 ms in ${quiet.filter((p) => p <= 10).length} of ${quiet.length}` : 'none';
+    console.log(`${label.padEnd(14)} p99 ${rows.map((r) => f1(r.p99)).join(' ')} ms | quiet rounds' p99: ${stat} | rps ${rows.map((r) => r.rps.toFixed(0)).join(' ')} | MC ${rows.map((r) => r.markCompacts).join(' ')} | workers ${rows.map((r) => r.othersMs).join(' ')} ms`);
   }
 } finally {
   for (const s of servers) await stop(s.child);
