@@ -21,3 +21,21 @@ it('keeps only the newest calls once past its limit, in order', async () => {
   const listed = (await (await fetch(`${sandbox.url}/__sandbox/journal`)).json()) as { calls: unknown[] };
   expect(listed.calls).toHaveLength(5);
 });
+
+it('gives each call back as it was answered, also after a reset of another merchant', async () => {
+  sandbox = await startSandbox({ merchants: [{ mchid: '2000000009', key: 'OtherKey0009', name: 'other' }] });
+  const no = tradeNo();
+  const ours = await call(sandbox.url, 'native', { mchid: MCHID, total_fee: 100, out_trade_no: no, body: '商品 ✓ 𝄞' }, 'json');
+  for (let i = 0; i < 50; i++) await call(sandbox.url, 'native', { mchid: '2000000009', total_fee: 1, out_trade_no: tradeNo(), body: 'x'.repeat(i * 1500) }, 'form', 'OtherKey0009');
+  const check = (c: ReturnType<Sandbox['calls']>[number]) => {
+    expect(c).toMatchObject({ endpoint: 'native', transport: 'json', mchid: MCHID, out_trade_no: no, sign: 'valid', status: 200 });
+    expect(c.params).toMatchObject({ mchid: MCHID, total_fee: 100, out_trade_no: no, body: '商品 ✓ 𝄞' });
+    expect(c.answer).toEqual(ours.body);
+    expect(typeof c.ms).toBe('number');
+  };
+  check(sandbox.calls({ out_trade_no: no })[0]);
+  await sandbox.reset({ mchid: '2000000009' });
+  expect(sandbox.calls()).toHaveLength(1);
+  check(sandbox.calls()[0]);
+  expect(Object.keys(sandbox.calls()[0])).toEqual(['id', 'at', 'method', 'path', 'endpoint', 'transport', 'via', 'host', 'params', 'mchid', 'payjs_order_id', 'out_trade_no', 'sign', 'status', 'answer', 'ms']);
+});
