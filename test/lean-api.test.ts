@@ -2,6 +2,7 @@
  * answers exactly as koa does and leaves the same state: two sandboxes, one with `leanApi: false`,
  * on the same frozen clock and the same seeded randomness, get the same requests, scripted and
  * hostile; their answers, orders, call logs, notifies and snapshots must be equal. */
+import { createConnection } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock, sign, startSandbox, type Params, type Sandbox } from '../src/index.js';
@@ -137,5 +138,62 @@ describe('the lean path answers as koa does', () => {
 
   it('and still after the hostile requests', async () => {
     expect(await state(lean)).toEqual(await state(koa));
+  });
+});
+
+/** Lean answers are written together once per event-loop turn (http/answer-batch.ts): pipelined
+ * requests on one keep-alive socket still get their answers in order, and a client gone before
+ * its answer leaves the other answers of the turn and the server unharmed. */
+describe('answers written together', () => {
+  const create = (no: string) => {
+    const body = form({ mchid: MCHID, total_fee: 1, out_trade_no: no, body: 'pipelined' });
+    return `POST /api/native HTTP/1.1\r\nhost: sandbox.test\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: ${body.length}\r\n\r\n${body.toString()}`;
+  };
+  /** Sends `text` in one write and reads until `count` answers (each with content-length) came. */
+  const exchange = (text: string, count: number) =>
+    new Promise<string[]>((resolve, reject) => {
+      const socket = createConnection(lean.port, '127.0.0.1');
+      let got = '';
+      const bodies = () => {
+        const out: string[] = [];
+        let rest = got;
+        for (;;) {
+          const end = rest.indexOf('\r\n\r\n');
+          if (end === -1) return out;
+          const length = Number(/content-length: (\d+)/i.exec(rest.slice(0, end))?.[1] ?? NaN);
+          if (rest.length < end + 4 + length) return out;
+          out.push(rest.slice(end + 4, end + 4 + length));
+          rest = rest.slice(end + 4 + length);
+        }
+      };
+      socket.on('data', (chunk) => {
+        got += chunk.toString('utf8');
+        const b = bodies();
+        if (b.length >= count) {
+          socket.destroy();
+          resolve(b);
+        }
+      });
+      socket.on('error', reject);
+      socket.write(text);
+    });
+
+  it('answers pipelined creates on one socket in the order they were sent', async () => {
+    const nos = ['PIPE-1', 'PIPE-2', 'PIPE-3'];
+    const bodies = await exchange(nos.map(create).join(''), nos.length);
+    expect(bodies.map((b) => JSON.parse(b).out_trade_no)).toEqual(nos);
+    expect(bodies.every((b) => JSON.parse(b).return_code === 1)).toBe(true);
+  });
+
+  it('a client gone before its answer leaves the others of the turn answered', async () => {
+    const gone = createConnection(lean.port, '127.0.0.1');
+    await new Promise((resolve) => gone.on('connect', resolve));
+    gone.write(create('PIPE-GONE'));
+    gone.destroy();
+    const [body] = await exchange(create('PIPE-AFTER'), 1);
+    expect(JSON.parse(body).out_trade_no).toBe('PIPE-AFTER');
+    await lean.clock.settle();
+    // The call of the client that went was carried out all the same, like any acknowledged write.
+    await expect.poll(() => lean.orders().some((o) => o.out_trade_no === 'PIPE-GONE')).toBe(true);
   });
 });

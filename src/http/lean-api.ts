@@ -5,6 +5,7 @@ import { isPlainForm, parseForm, readText } from './form-body.js';
 import { collectParams } from './params.js';
 import { arrivalOf } from './arrival.js';
 import { answerInternal } from './internal-error.js';
+import { AnswerBatch, withLength } from './answer-batch.js';
 
 /** The endpoints the lean path serves: those answering JSON. The browser ones (cashier, openid)
  * answer redirects, which koa words for the browser. */
@@ -44,6 +45,7 @@ function isLean(req: IncomingMessage, path: string): boolean {
  * koa, its router and koa-bodyparser were a quarter of a create's CPU.
  */
 export function leanApi(apiCall: ApiCall, koa: RequestListener, log: (line: string) => void): RequestListener {
+  const batch = new AnswerBatch((err) => log(`payjs-sandbox: internal error writing an answer: ${(err as Error)?.stack ?? String(err)}`));
   return (req, res) => {
     const url = req.url ?? '';
     const q = url.indexOf('?');
@@ -57,14 +59,23 @@ export function leanApi(apiCall: ApiCall, koa: RequestListener, log: (line: stri
     // koa's ctx.protocol: https on a TLS socket (the proxy's and the TLS listener's), else http.
     const base = req.headers.host ? `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host}` : undefined;
     apiCall({ path, method: req.method!, headers: req.headers, arrival: arrivalOf(req), read, base }).then(
-      (response) => send(res, response),
+      (response) => {
+        // `api=hang`: the call was carried out; the socket stays until the client goes.
+        if (response.hang) return;
+        batch.add(() => {
+          try {
+            send(res, response);
+          } catch (err) {
+            answerInternal(res, log, req.method, path, err);
+          }
+        });
+      },
       (err: unknown) => answerInternal(res, log, req.method, path, err),
     );
   };
 }
 
 function send(res: ServerResponse, response: ApiResponse): void {
-  if (response.hang) return; // the call was carried out; the socket stays until the client goes
   const { status, headers } = response;
   if (status === 204 || status === 304 || response.body === undefined) {
     res.writeHead(status, headers);
@@ -72,6 +83,6 @@ function send(res: ServerResponse, response: ApiResponse): void {
     return;
   }
   const body = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
-  res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, withLength(headers, Buffer.byteLength(body)));
   res.end(body);
 }

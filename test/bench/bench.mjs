@@ -21,7 +21,9 @@
 // Knobs (env): BENCH_DURATION seconds per server and cell (5), BENCH_ROUNDS (5), BENCH_WARMUP
 // seconds (3), BENCH_CONNECTIONS (16), BENCH_SIZES (1000,100000), BENCH_COLD_RUNS (7),
 // BENCH_CLIENT=autocannon (do not use wrk), BENCH_SKIP=notify,embed,compaction,
-// BENCH_JSON=FILE also writes the results as JSON, BENCH_POOL create bodies per server (500000).
+// BENCH_JSON=FILE also writes the results as JSON, BENCH_POOL create bodies per server (500000),
+// BENCH_BASE=FILE another build's dist/cli/bin.js, run beside this one on the first store (its
+// rows labelled "base": a paired before/after), BENCH_SKIP=fsync leaves out the --fsync sandbox.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -40,6 +42,7 @@ const CONNECTIONS = list(process.env.BENCH_CONNECTIONS, [16]);
 const SIZES = list(process.env.BENCH_SIZES, [1000, 100000]);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 7);
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const BASE = process.env.BENCH_BASE;
 
 /** Issue 14's targets. */
 export const TARGET = {
@@ -222,11 +225,14 @@ async function main() {
     // plus the few thousand the warm-up creates (the check cell runs before the native one).
     const sandboxes = [];
     const variants = stores.map((st) => ({ st, flags: [], label: `${st.size}` }));
-    if (fsync) variants.push({ st: stores[0], flags: ['--fsync'], label: `${stores[0].size} --fsync` });
-    for (const { st, flags, label } of variants) {
-      const db = join(dir, `run-${st.size}-${c}${flags.length ? '-fsync' : ''}.json`);
+    if (fsync && !SKIP.has('fsync')) variants.push({ st: stores[0], flags: ['--fsync'], label: `${stores[0].size} --fsync` });
+    if (BASE) variants.push({ st: stores[0], flags: [], label: `${stores[0].size} base`, bin: BASE });
+    for (const { st, flags, label, bin } of variants) {
+      const db = join(dir, `run-${st.size}-${c}${flags.length ? '-fsync' : ''}${bin ? '-base' : ''}.json`);
       copyFileSync(st.pristine, db);
-      sandboxes.push({ ...(await startProcess([...sandboxArgs(db), ...flags], 'sandbox')), db, store: st, label });
+      const args = sandboxArgs(db);
+      if (bin) args[0] = bin;
+      sandboxes.push({ ...(await startProcess([...args, ...flags], 'sandbox')), db, store: st, label });
     }
     for (const sb of sandboxes) {
       await run({ url: sb.url, path: '/api/check', ...pools('check', sb.store, sb.pid), connections: c, duration: WARMUP });
