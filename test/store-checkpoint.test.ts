@@ -122,6 +122,31 @@ describe('the document written in slices', () => {
     expect(readCheckpoint(file)).toEqual({ seq: 7, collections: long });
   });
 
+  it('columns longer than one run of values are whole, and a rewrite yields while it parses them', async () => {
+    const file = join(dir, 'many.json');
+    const many = new Map<string, Map<string, unknown>>([['orders', new Map(Array.from({ length: 10_001 }, (_, i) => [`o${i}`, { status: i % 3 ? 'paid' : 'new "q"', n: i % 7 ? i : undefined }]))]]);
+    const fields = { orders: ['status', 'n'] };
+    await writeCheckpoint(file, 3, [...many], { summaries: fields });
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    const records = [...many.get('orders')!.values()] as { status: string; n?: number }[];
+    expect(doc.summaries.orders).toEqual({ status: records.map((r) => r.status), n: records.map((r) => r.n ?? null) });
+    // Rewritten from the unparsed document: its columns are read one per turn, so even with no
+    // slice boundary (sliceBytes: Infinity) the event loop turns once per field.
+    const read = readUnparsed(file)!;
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const again = join(dir, 'many-again.json');
+    await writeCheckpoint(again, 3, [...read.collections], { summaries: fields, sliceBytes: Infinity });
+    counting = false;
+    expect(turns).toBeGreaterThanOrEqual(fields.orders.length);
+    expect(readFileSync(again)).toEqual(readFileSync(file));
+  });
+
   it('no collections at all reads as none', async () => {
     const file = join(dir, 'none.json');
     await writeCheckpoint(file, 0, []);

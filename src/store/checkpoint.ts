@@ -83,6 +83,16 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
     let parts: (string | Buffer)[] = [`{"version":1,"seq":${seq},"collections":{`];
     let size = 0;
     const flush = () => write(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))));
+    /** Queues a part; once a slice's worth is queued, writes it and lets requests in. */
+    const add = async (part: string | Buffer) => {
+      parts.push(part);
+      size += part.length;
+      if (size < sliceBytes) return;
+      flush();
+      parts = [];
+      size = 0;
+      await nextTurn();
+    };
     const summaries: [name: string, fields: readonly string[], columns: unknown[][]][] = [];
     let firstCollection = true;
     for (const [name, given] of collections) {
@@ -99,34 +109,35 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
         const head = `${first ? '' : ','}\n`;
         first = false;
         if (walked.line) {
-          parts.push(head, walked.line);
-          size += walked.line.length;
+          parts.push(head);
           damaged ||= walked.source.doc.damaged;
           if (fields) {
-            if (loaded?.source !== walked.source) loaded = { source: walked.source, columns: fields.map((f) => walked.source.summary?.columns([f])?.[0]) };
+            if (loaded?.source !== walked.source) loaded = { source: walked.source, columns: await loadColumns(walked.source.summary, fields) };
             for (let i = 0; i < fields.length; i++) columns![i].push(Records.fieldOf(walked, fields[i], loaded.columns[i]) ?? null);
           }
+          await add(walked.line);
         } else {
-          const line = `${head}${JSON.stringify(walked.key)}:${JSON.stringify(walked.value)}`;
-          parts.push(line);
-          size += line.length;
           if (fields) for (let i = 0; i < fields.length; i++) columns![i].push((walked.value as Record<string, unknown> | null)?.[fields[i]] ?? null);
-        }
-        if (size >= sliceBytes) {
-          flush();
-          parts = [];
-          size = 0;
-          await nextTurn();
+          await add(`${head}${JSON.stringify(walked.key)}:${JSON.stringify(walked.value)}`);
         }
       }
       parts.push('\n}');
     }
     parts.push('\n},"summaries":{');
-    summaries.forEach(([name, fields, columns], i) => {
+    for (const [i, [name, fields, columns]] of summaries.entries()) {
       parts.push(`${i === 0 ? '' : ','}\n${JSON.stringify(name)}:{`);
-      fields.forEach((field, j) => parts.push(`${j === 0 ? '' : ','}\n${JSON.stringify(field)}:${JSON.stringify(columns[j])}`));
+      for (const [j, field] of fields.entries()) {
+        parts.push(`${j === 0 ? '' : ','}\n${JSON.stringify(field)}:[`);
+        // A 100k column stringified at once is a stall of its own (1–7 ms each): runs of
+        // COLUMN_RUN values, each a part, so that add() can let requests in between.
+        const column = columns[j];
+        for (let at = 0; at < column.length; at += COLUMN_RUN) {
+          await add(`${at === 0 ? '' : ','}${JSON.stringify(column.slice(at, at + COLUMN_RUN)).slice(1, -1)}`);
+        }
+        parts.push(']');
+      }
       parts.push('\n}');
-    });
+    }
     parts.push('\n}\n');
     flush();
     write(Buffer.from(damaged ? '}\n' : `,"crc32":${crc}}\n`));
@@ -149,6 +160,23 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
   }
   if (options.fsync) fsyncDir(dirname(file));
   return true;
+}
+
+/** How many values of a summary column are stringified at once (see writeCheckpoint). */
+const COLUMN_RUN = 4096;
+
+/**
+ * The summary columns of a source document, one parsed per turn of the event loop: at 100k
+ * orders each is a JSON.parse of 1–7 ms, and parsing them all at once made the longest stall of
+ * a compaction. A field without a usable column is undefined (its records are then parsed).
+ */
+async function loadColumns(summary: Summary | undefined, fields: readonly string[]): Promise<(unknown[] | undefined)[]> {
+  const columns: (unknown[] | undefined)[] = [];
+  for (const field of fields) {
+    columns.push(summary?.columns([field])?.[0]);
+    await nextTurn();
+  }
+  return columns;
 }
 
 /** Makes a rename in the directory reach the disk. */
