@@ -2,7 +2,7 @@
  * sandbox does not grow without bound. */
 import { afterEach, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/index.js';
-import { MCHID, call, tradeNo } from './support.js';
+import { MCHID, call, signed, tradeNo } from './support.js';
 
 let sandbox: Sandbox | undefined;
 afterEach(() => sandbox?.close());
@@ -31,6 +31,8 @@ it('gives each call back as it was answered, also after a reset of another merch
     expect(c).toMatchObject({ endpoint: 'native', transport: 'json', mchid: MCHID, out_trade_no: no, sign: 'valid', status: 200 });
     expect(c.params).toMatchObject({ mchid: MCHID, total_fee: 100, out_trade_no: no, body: '商品 ✓ 𝄞' });
     expect(c.answer).toEqual(ours.body);
+    // The log keeps the very text the client got (the answer is serialized once).
+    expect(JSON.stringify(c.answer)).toBe(ours.text);
     expect(typeof c.ms).toBe('number');
   };
   check(sandbox.calls({ out_trade_no: no })[0]);
@@ -38,4 +40,16 @@ it('gives each call back as it was answered, also after a reset of another merch
   expect(sandbox.calls()).toHaveLength(1);
   check(sandbox.calls()[0]);
   expect(Object.keys(sandbox.calls()[0])).toEqual(['id', 'at', 'method', 'path', 'endpoint', 'transport', 'via', 'host', 'params', 'mchid', 'payjs_order_id', 'out_trade_no', 'sign', 'status', 'answer', 'ms']);
+});
+
+it('keeps a refused call under a scenario with its diagnosis, answer and scenario, as answered', async () => {
+  sandbox = await startSandbox();
+  const params = { ...signed({ mchid: MCHID, total_fee: 100, out_trade_no: tradeNo(), body: 'log' }), sign: '0'.repeat(32) };
+  const res = await fetch(`${sandbox.url}/api/native`, { method: 'POST', headers: { 'x-payjs-sandbox-scenario': 'api=delay:1' }, body: new URLSearchParams(params as Record<string, string>) });
+  const text = await res.text();
+  const [c] = sandbox.calls();
+  expect(c).toMatchObject({ sign: 'invalid', error: expect.any(String), scenario: ['api=delay:1'], answer: JSON.parse(text) });
+  expect(JSON.stringify(c.answer)).toBe(text);
+  expect(c.diagnosis).toBeDefined();
+  expect(Object.keys(c)).toEqual(['id', 'at', 'method', 'path', 'endpoint', 'transport', 'via', 'host', 'params', 'mchid', 'payjs_order_id', 'out_trade_no', 'sign', 'diagnosis', 'error', 'status', 'answer', 'scenario', 'ms']);
 });

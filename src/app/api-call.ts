@@ -46,9 +46,15 @@ export interface ApiResponse {
   headers: Record<string, string>;
   /** A JSON answer (an object, to serialize), a text, or nothing. */
   body?: Params | string;
+  /** An object body as JSON text, serialized once by the pipeline for the call log and the
+   * transport alike (bodyText). */
+  text?: string;
   /** `api=hang`: the call was carried out; never answer, keep the socket until the client goes. */
   hang?: true;
 }
+
+/** The text a transport sends for a response with a body. */
+export const bodyText = (response: ApiResponse): string => response.text ?? (typeof response.body === 'string' ? response.body : JSON.stringify(response.body));
 
 /** The one entry of the PAYJS surface. */
 export type ApiCall = (request: ApiRequest) => Promise<ApiResponse>;
@@ -185,7 +191,9 @@ export function createApiCall({ gateway, callLog, clock, url }: ApiCallOptions):
       return response;
     } finally {
       if (error && request.note) request.note.refusal = error;
-      callLog.add(record(request, at, endpoint, via, params, tokens, made, response, error, gateway.signVerdict(params), started));
+      // An answer is serialized once: the call log keeps the same text the transport sends.
+      if (response && typeof response.body === 'object' && response.headers.location === undefined) response.text = JSON.stringify(response.body);
+      callLog.add(record(request, at, endpoint, via, params, tokens, made, response, error, gateway.signVerdict(params), started), response?.text);
     }
   };
 }

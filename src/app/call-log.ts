@@ -96,10 +96,10 @@ class Kept {
     private readonly end: number,
   ) {}
 
-  static of(c: RecordedCall, interned: Interned, texts: TextChunks): Kept {
-    const detail: Detail = { params: c.params, diagnosis: c.diagnosis, answer: c.answer, scenario: c.scenario };
+  /** `answerText`: the answer already as JSON text (ApiResponse.text), spliced in as it is. */
+  static of(c: RecordedCall, interned: Interned, texts: TextChunks, answerText?: string): Kept {
     const s = (v: string | undefined) => (v === undefined ? v : interned.get(v));
-    return new Kept(c.id, c.at, s(c.method)!, s(c.path)!, s(c.endpoint)!, s(c.transport)!, c.via, s(c.host), s(c.mchid), c.payjs_order_id, c.out_trade_no, c.sign, c.error, c.status, Math.round(c.ms * 100), ...texts.add(JSON.stringify(detail)));
+    return new Kept(c.id, c.at, s(c.method)!, s(c.path)!, s(c.endpoint)!, s(c.transport)!, c.via, s(c.host), s(c.mchid), c.payjs_order_id, c.out_trade_no, c.sign, c.error, c.status, Math.round(c.ms * 100), ...texts.add(detailText(c, answerText)));
   }
 
   /** The same call with its text moved to `texts` (the log's compaction after a clear). */
@@ -131,6 +131,15 @@ class Kept {
     call.ms = this.centiMs / 100;
     return call;
   }
+}
+
+/** A call's Detail as JSON text: the text JSON.stringify makes of it, with the answer's text
+ * spliced in when it is given (it is the JSON.stringify of `c.answer`). */
+function detailText(c: RecordedCall, answerText: string | undefined): string {
+  if (answerText === undefined) return JSON.stringify({ params: c.params, diagnosis: c.diagnosis, answer: c.answer, scenario: c.scenario } satisfies Detail);
+  const head = JSON.stringify({ params: c.params, diagnosis: c.diagnosis });
+  const scenario = c.scenario === undefined ? '' : `,"scenario":${JSON.stringify(c.scenario)}`;
+  return `${head.slice(0, -1)},"answer":${answerText}${scenario}}`;
 }
 
 /**
@@ -189,10 +198,11 @@ export class CallLog {
   constructor(private readonly limit = 10_000) {}
 
   /** Keeps a call, numbered here (its `id` is overwritten), and hands it to the listeners as
-   * given; the log keeps it compact (`Kept`), so later changes to the object are not seen. */
-  add(recorded: RecordedCall): RecordedCall {
+   * given; the log keeps it compact (`Kept`), so later changes to the object are not seen.
+   * `answerText`: `recorded.answer` as JSON text, when the caller has it already. */
+  add(recorded: RecordedCall, answerText?: string): RecordedCall {
     recorded.id = this.nextId++;
-    this.calls.push(Kept.of(recorded, this.interned, this.texts));
+    this.calls.push(Kept.of(recorded, this.interned, this.texts, answerText));
     // Trim a tenth at a time: one splice per call would move the whole list on every request.
     if (this.calls.length > this.limit * 1.1) this.calls.splice(0, this.calls.length - this.limit);
     if (this.listeners.size > 0) for (const listener of [...this.listeners]) listener(recorded);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { SCENARIO_HEADER, type ApiCall, type ApiResponse } from '../app/api-call.js';
+import { bodyText, SCENARIO_HEADER, type ApiCall, type ApiResponse } from '../app/api-call.js';
 import { API_ENDPOINTS, ENDPOINTS, type ApiEndpoint } from '../core/endpoints.js';
 import { isPlainForm, parseForm, readText } from './form-body.js';
 import { collectParams } from './params.js';
@@ -82,7 +82,7 @@ function send(res: ServerResponse, response: ApiResponse): void {
     res.end();
     return;
   }
-  const body = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
+  const body = bodyText(response);
   res.writeHead(status, withLength(headers, Buffer.byteLength(body)));
   res.end(body);
 }

@@ -1,7 +1,7 @@
 import { arrivalOf } from '../arrival.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { ApiCall, ApiResponse } from '../../app/api-call.js';
+import { bodyText, type ApiCall, type ApiResponse } from '../../app/api-call.js';
 import { API_ENDPOINTS } from '../../core/endpoints.js';
 import { asRefusal } from '../errors.js';
 import { readParams } from '../params.js';
@@ -17,7 +17,8 @@ async function answer(ctx: Context, response: ApiResponse): Promise<void> {
   const { location, ...headers } = response.headers;
   ctx.set(headers);
   if (location !== undefined) ctx.redirect(location);
-  else if (response.body !== undefined) ctx.body = response.body;
+  // The content type is set above: koa keeps it for a text body.
+  else if (response.body !== undefined) ctx.body = bodyText(response);
   if (response.hang) {
     ctx.respond = false;
     await new Promise((resolve) => (ctx.req.socket.destroyed ? resolve(null) : ctx.req.socket.once('close', resolve)));
