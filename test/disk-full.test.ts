@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock, startSandbox, type Sandbox } from '../src/index.js';
+import { openStore } from '../src/store/store.js';
 import { startReceiver } from './receiver.js';
 import { MCHID, call, tradeNo } from './support.js';
 
@@ -90,6 +91,42 @@ describe.skipIf(!mounted)('a database on a full disk', () => {
     expect(sandbox.orders().map((o) => o.payjs_order_id).sort()).toEqual([...acknowledged].sort());
     expect((await sandbox.order(unpaid))?.status).toBe('paid');
     expect(sandbox.orders().map((o) => o.out_trade_no)).not.toContain(refused!.out_trade_no);
+  });
+
+  it('a batch whose journal line fails takes back every change of it: puts, a new key and a delete', async () => {
+    const file = join(mountPoint, 'batch.json');
+    const store = await openStore({ file });
+    try {
+      await store.put('c', 'kept', { v: 1 });
+      await store.put('c', 'gone', { v: 2 });
+      fillDisk();
+      // The journal's last page may take a line or two: batch until a write fails. Each try
+      // first puts `gone` back (alone), so that the batch that fails finds both records there.
+      let failed: { i: number; err: unknown } | undefined;
+      let kept: unknown = { v: 1 };
+      for (let i = 0; i < 200 && !failed; i++) {
+        if (i > 0) await store.batch([{ c: 'c', k: 'gone', v: { v: 2 } }]).catch(() => undefined);
+        if (store.get('c', 'gone') === undefined) continue; // that line did not fit: try again
+        const value = { v: 10 + i, pad: 'x'.repeat(500) };
+        await store.batch([{ c: 'c', k: 'kept', v: value }, { c: 'c', k: `new${i}`, v: { v: i } }, { c: 'c', k: 'gone', v: undefined }]).then(
+          () => (kept = value),
+          (err: unknown) => (failed = { i, err }),
+        );
+      }
+      expect(String(failed?.err)).toMatch(/ENOSPC/);
+      // None of the failed batch is visible: the put taken back, the new key gone, the delete undone.
+      expect(store.get('c', 'kept')).toEqual(kept);
+      expect(store.get('c', `new${failed!.i}`)).toBeUndefined();
+      expect(store.get('c', 'gone')).toEqual({ v: 2 });
+      const acknowledged = store.snapshot().c;
+      unlinkSync(filler);
+      await store.close();
+      const reopened = await openStore({ file });
+      expect(reopened.snapshot().c).toEqual(acknowledged);
+      await reopened.close();
+    } finally {
+      rmSync(filler, { force: true });
+    }
   });
 
   it('a re-arm of the notify refused for the full disk leaves the ladder it would have replaced climbing', async () => {

@@ -36,6 +36,11 @@ export class Records {
     this.map = map ?? new Map();
   }
 
+  /** A collection with no records yet. */
+  static empty(name: string): Records {
+    return new Records(undefined, undefined, name);
+  }
+
   /** At open: the summary the document keeps of these records. */
   summarise(summary: Summary): void {
     this.source!.summary = summary;

@@ -198,7 +198,7 @@ async function openLocked(file: string, lock: DatabaseLock, options: StoreOption
     for (const e of report.entries) {
       if (e.s <= seq) continue;
       if (e.b) for (const c of e.b) apply(collections, c.c, c.k, c.v);
-      else if (e.clear) collections.set(e.c, new Records(undefined, undefined, e.c));
+      else if (e.clear) collections.set(e.c, Records.empty(e.c));
       else apply(collections, e.c, e.k, e.v);
       seq = e.s;
     }
@@ -216,7 +216,7 @@ async function openLocked(file: string, lock: DatabaseLock, options: StoreOption
 
 function apply(collections: Collections, c: string, k: string, v: unknown): void {
   let col = collections.get(c);
-  if (!col) collections.set(c, (col = new Records(undefined, undefined, c)));
+  if (!col) collections.set(c, (col = Records.empty(c)));
   if (v === undefined) col.delete(k);
   else col.set(k, v);
 }
@@ -296,7 +296,7 @@ class DocStore implements Store {
     // A record not parsed yet is taken back as its bytes, unparsed.
     const before = clear ? col : had ? col.held(k) : undefined;
     // A clear puts a new collection in place: a rewrite walking the old one goes on undisturbed.
-    if (clear) this.collections.set(c, new Records(undefined, undefined, c));
+    if (clear) this.collections.set(c, Records.empty(c));
     else apply(this.collections, c, k, v);
     return () => {
       if (clear) {
@@ -311,7 +311,7 @@ class DocStore implements Store {
   private change(c: string, k: string, v: unknown, clear?: true): Promise<void> {
     const s = ++this.seq;
     if (!this.journal) {
-      if (clear) this.collections.set(c, new Records(undefined, undefined, c));
+      if (clear) this.collections.set(c, Records.empty(c));
       else apply(this.collections, c, k, v);
       return DONE;
     }
