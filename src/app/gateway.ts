@@ -1,5 +1,6 @@
 import type { SandboxClock, TaskLabel } from '../clock/clock.js';
 import type { Store } from '../store/store.js';
+import { ShardedMap } from '../store/sharded-map.js';
 import { Authorizer } from './authorizer.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { MerchantCalls } from './merchant-calls.js';
@@ -70,9 +71,10 @@ export class Gateway {
   private readonly clock: SandboxClock;
   private readonly random: Random;
   private readonly auth: Authorizer;
-  private readonly byCode = new Map<string, string>();
+  /** Sharded like the store's records: 100k+ codes never rehash at once (ShardedMap). */
+  private readonly byCode = new ShardedMap<string>();
   /** Kept only under --unique-out-trade-no, the one reader. */
-  private readonly outTradeNos = new Set<string>();
+  private readonly outTradeNos = new ShardedMap<true>();
   private readonly expiries: ExpiryQueue;
 
   constructor(private readonly options: GatewayOptions) {
@@ -412,7 +414,7 @@ export class Gateway {
 
   private index(id: string, order: Pick<Order, 'code'> & Partial<Pick<Order, 'mchid' | 'out_trade_no'>>): void {
     this.byCode.set(order.code, id);
-    if (this.options.uniqueOutTradeNo) this.outTradeNos.add(`${order.mchid}\u0000${order.out_trade_no}`);
+    if (this.options.uniqueOutTradeNo) this.outTradeNos.set(`${order.mchid}\u0000${order.out_trade_no}`, true);
   }
 
   private within(order: Order, days: number, action: string): void {

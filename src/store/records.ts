@@ -1,3 +1,4 @@
+import { ShardedMap } from './sharded-map.js';
 import type { Summary } from './summary.js';
 import type { Unparsed } from './unparsed.js';
 
@@ -28,12 +29,18 @@ class Held {
  * garbage collection (docs/benchmarks.md, "Cold start and idle RSS at 100k orders").
  */
 export class Records {
-  private readonly map: Map<string, unknown>;
-  /** The rows of the records not parsed yet. */
-  private readonly rows = new Map<string, number>();
+  /** Sharded (ShardedMap): a collection of 100k+ records never rehashes them all in one `set`. */
+  private readonly map: ShardedMap<unknown>;
+  /** A record not parsed yet is the document's row `map.indexOf(key)` (its place in the map: read
+   * in row order, the n-th record is row n), unless it is here: a key twice in the document
+   * (the later line wins, in the first one's place) or a record put back by an undo. */
+  private readonly moved = new Map<string, number>();
+  /** At least as many as the records not parsed yet (a key twice in the document counts twice):
+   * 0 once all are parsed, so that the hot path stops looking. */
+  private unparsed = 0;
 
-  constructor(map?: Map<string, unknown>, private readonly source?: RecordSource, private readonly name = '') {
-    this.map = map ?? new Map();
+  constructor(map?: ReadonlyMap<string, unknown>, private readonly source?: RecordSource, private readonly name = '') {
+    this.map = map ? ShardedMap.from(map) : new ShardedMap();
   }
 
   /** A collection with no records yet. */
@@ -49,7 +56,22 @@ export class Records {
   /** At open: the record `key` is the document's row `row`, not parsed yet. */
   addUnparsed(key: string, row: number): void {
     this.map.set(key, NOT_PARSED);
-    this.rows.set(key, row);
+    this.unparsed++;
+    if (this.map.indexOf(key) !== row) this.moved.set(key, row);
+    else if (this.moved.size > 0) this.moved.delete(key);
+  }
+
+  /** The document's row of a record not parsed yet; `index`: its map.indexOf, when known. */
+  private rowOf(key: string, index = this.map.indexOf(key)!): number {
+    return (this.moved.size > 0 ? this.moved.get(key) : undefined) ?? index;
+  }
+
+  /** The record `key` is about to be replaced or removed: if it was not parsed, it is no longer. */
+  private forget(key: string): void {
+    if (this.unparsed > 0 && this.map.get(key) === NOT_PARSED) {
+      this.unparsed--;
+      if (this.moved.size > 0) this.moved.delete(key);
+    }
   }
 
   get size(): number {
@@ -67,19 +89,19 @@ export class Records {
   }
 
   set(key: string, value: unknown): void {
+    this.forget(key);
     this.map.set(key, value);
-    if (this.rows.size > 0) this.rows.delete(key);
   }
 
   delete(key: string): void {
+    this.forget(key);
     this.map.delete(key);
-    if (this.rows.size > 0) this.rows.delete(key);
   }
 
   /** The record as held, without parsing it: give it to `restore` to put it back. */
   held(key: string): unknown {
     const v = this.map.get(key);
-    return v === NOT_PARSED ? new Held(this.rows.get(key)!) : v;
+    return v === NOT_PARSED ? new Held(this.rowOf(key)) : v;
   }
 
   restore(key: string, held: unknown): void {
@@ -90,23 +112,23 @@ export class Records {
   /** Every record, parsed. */
   values(): unknown[] {
     const all: unknown[] = [];
-    for (const [k, v] of this.map) all.push(v === NOT_PARSED ? this.parse(k) : v);
+    this.map.forEach((v, k) => all.push(v === NOT_PARSED ? this.parse(k) : v));
     return all;
   }
 
   /** Every record with its key, parsed. */
   entries(): [string, unknown][] {
     const all: [string, unknown][] = [];
-    for (const [k, v] of this.map) all.push([k, v === NOT_PARSED ? this.parse(k) : v]);
+    this.map.forEach((v, k) => all.push([k, v === NOT_PARSED ? this.parse(k) : v]));
     return all;
   }
 
   /** Every record as a rewrite writes it, walking the live map (changes while it walks are seen). */
   *walk(): Generator<Walked> {
-    for (const [key, value] of this.map) {
+    for (const [key, value, index] of this.map.indexed()) {
       if (value !== NOT_PARSED) yield { key, value };
       else {
-        const row = this.rows.get(key)!;
+        const row = this.rowOf(key, index);
         yield { key, line: this.source!.doc.line(this.source!.lineAt[row]), row, source: this.source! };
       }
     }
@@ -118,12 +140,12 @@ export class Records {
    * absent), parsed otherwise; any other record is given whole.
    */
   project(fields: readonly string[], visit: (key: string, record: Record<string, unknown>) => void): void {
-    const columns = this.rows.size > 0 ? this.source?.summary?.columns(fields) : undefined;
-    for (const [key, value] of this.map) {
+    const columns = this.unparsed > 0 ? this.source?.summary?.columns(fields) : undefined;
+    this.map.forEach((value, key, index) => {
       if (value !== NOT_PARSED) visit(key, value as Record<string, unknown>);
       else if (!columns) visit(key, this.parse(key) as Record<string, unknown>);
       else {
-        const row = this.rows.get(key)!;
+        const row = this.rowOf(key, index);
         const record: Record<string, unknown> = {};
         for (let i = 0; i < fields.length; i++) {
           const v = columns[i][row];
@@ -131,7 +153,7 @@ export class Records {
         }
         visit(key, record);
       }
-    }
+    });
   }
 
   /** The value of a field of an unparsed record for a rewrite's summary, without keeping the
@@ -143,10 +165,9 @@ export class Records {
   }
 
   private parse(key: string): unknown {
-    const row = this.rows.get(key)!;
+    const row = this.rowOf(key);
     const value = this.source!.doc.value(this.source!.lineAt[row], `record ${JSON.stringify(key)} of ${JSON.stringify(this.name)}`);
-    this.map.set(key, value);
-    this.rows.delete(key);
+    this.set(key, value);
     return value;
   }
 }
