@@ -1,7 +1,7 @@
 /** The document as the store writes it in slices (with summaries and a crc32), and as it reads it
  * back: the same records as JSON.parse reads from the same bytes, parsed when first read; the
  * layout of earlier versions line by line; anything else left to JSON.parse. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,6 +145,17 @@ describe('the document written in slices', () => {
     counting = false;
     expect(turns).toBeGreaterThanOrEqual(fields.orders.length);
     expect(readFileSync(again)).toEqual(readFileSync(file));
+  });
+
+  it('with fsync, writes the same document (the file and its directory synced in the thread pool)', async () => {
+    const plain = await written();
+    const file = join(dir, 'synced.json');
+    expect(await writeCheckpoint(file, 42, [...collections], { sliceBytes: 16, summaries: SUMMARIES, fsync: true })).toBe(true);
+    expect(readFileSync(file)).toEqual(plain);
+    // stillValid saying no leaves no document and no temporary file behind.
+    const refused = join(dir, 'refused.json');
+    expect(await writeCheckpoint(refused, 42, [...collections], { fsync: true, stillValid: async () => false })).toBe(false);
+    expect(existsSync(refused) || existsSync(join(dir, '.refused.json.tmp'))).toBe(false);
   });
 
   it('no collections at all reads as none', async () => {

@@ -389,7 +389,7 @@ class DocStore implements Store {
     // written from now on (without a rotation, which would overwrite .old) holds it all.
     if (existsSync(journal.oldFile)) {
       if (!(await this.checkpoint(this.seq))) return;
-      journal.dropOld();
+      await journal.dropOld();
     }
     // The journal is rotated first, between two group commits: every change up to `seq` is in
     // .old, every later one goes to the new file, which the document written next does not need.
@@ -399,7 +399,7 @@ class DocStore implements Store {
     });
     // With fsync, the new journal's name reaches the disk with the document's (checkpoint
     // fsyncs the directory after its rename), before .old goes.
-    if (await this.checkpoint(seq)) journal.dropOld();
+    if (await this.checkpoint(seq)) await journal.dropOld();
   }
 
   /** Writes the document as of `seq` (fuzzy: see checkpoint.ts); false if a journal write failed

@@ -101,15 +101,14 @@ function start(v, db) {
 const f1 = (n) => n.toFixed(1);
 const dir = mkdtempSync(join(tmpdir(), 'payjs-gc-'));
 pinSelf();
-const ids = writeOrdersDoc(join(dir, 'pristine.json'), SIZE);
-void ids;
 const bodies = writeBodies(join(dir, 'native.bodies'), 600_000, nativeBody);
 const servers = [];
 try {
   for (const v of variants) {
     const db = join(dir, `${v.label}.json`);
     rmSync(db, { force: true });
-    writeOrdersDoc(db, SIZE);
+    // Written whole before the server opens it (the write is sliced: it yields between slices).
+    await writeOrdersDoc(db, SIZE);
     servers.push({ ...(await start(v, db)), pool: { ...bodies, next: 0 } });
   }
   for (const s of servers) await run({ url: s.url, path: '/api/native', pool: s.pool, makeBody: nativeBody, connections: 16, duration: WARMUP });
