@@ -83,6 +83,26 @@ describe('ShardedMap', () => {
     expect([...m.values()]).toEqual(Array.from({ length: 10 }, (_, i) => 990 + i));
   });
 
+  it('keeps no chunk for entries set and deleted one at a time, and starts numbering again at a clear', () => {
+    const m = new ShardedMap<number>(2);
+    const chunks = () => (m as unknown as { chunks: unknown[] }).chunks.filter(Boolean).length;
+    // A rule used once and deleted, one at a time: the tail empties before it fills.
+    for (let i = 0; i < 1000; i++) {
+      m.set(`r${i}`, i);
+      m.delete(`r${i}`);
+    }
+    expect(chunks()).toBe(1);
+    expect(m.size).toBe(0);
+    // Resets clear the gateway's indexes each time: the chunk list does not grow with them.
+    for (let i = 0; i < 1000; i++) {
+      m.set(`a${i}`, i);
+      m.clear();
+    }
+    expect((m as unknown as { chunks: unknown[] }).chunks.length).toBe(1);
+    m.set('b', 1);
+    expect([m.get('b'), [...m]]).toEqual([1, [['b', 1]]]);
+  });
+
   it('spreads ids, codes and attempt keys over its shards', () => {
     const m = new ShardedMap<number>();
     for (let i = 0; i < 32_000; i++) {

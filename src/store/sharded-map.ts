@@ -42,12 +42,14 @@ function shardOf(key: string): number {
  */
 export class ShardedMap<V> {
   private shards: Map<string, number>[] = Array.from({ length: SHARDS }, () => new Map());
-  /** The chunks by number; a dropped one is undefined. Chunk numbers only grow (also across
-   * `clear()`), so that an iteration going by number never walks a chunk twice. */
+  /** The chunks by number; a dropped one is undefined. Numbers only grow until a `clear()`,
+   * which starts them again from 0 in a new generation (an iteration that sees the generation
+   * change goes on from the new first chunk: nothing there was walked yet). */
   private chunks: (Chunk<V> | undefined)[] = [];
   private tail!: Chunk<V>;
   private first = 0;
   private count = 0;
+  private generation = 0;
   /** A slot is `chunk number << bits | place in the chunk`. */
   private readonly mask: number;
 
@@ -96,7 +98,11 @@ export class ShardedMap<V> {
       this.chunks[slot >>> this.bits]!.values[slot & this.mask] = value;
       return this;
     }
-    if (this.tail.keys.length > this.mask) this.newTail();
+    if (this.tail.keys.length > this.mask) {
+      // A full tail whose entries were all deleted meanwhile goes now (delete keeps the tail).
+      if (this.tail.live === 0) this.drop(this.chunks.length - 1);
+      this.newTail();
+    }
     const tail = this.tail;
     shard.set(key, ((this.chunks.length - 1) << this.bits) | tail.keys.length);
     tail.keys.push(key);
@@ -117,47 +123,63 @@ export class ShardedMap<V> {
     chunk.values[slot & this.mask] = undefined;
     this.count--;
     // An emptied chunk goes, but the one new entries are added to.
-    if (--chunk.live === 0 && chunk !== this.tail) {
-      this.chunks[n] = undefined;
-      while (this.first < this.chunks.length - 1 && this.chunks[this.first] === undefined) this.first++;
-    }
+    if (--chunk.live === 0 && chunk !== this.tail) this.drop(n);
     return true;
+  }
+
+  /** Drops the emptied chunk `n` (an iteration inside it holds it, and finds only gaps). */
+  private drop(n: number): void {
+    this.chunks[n] = undefined;
+    while (this.first < this.chunks.length - 1 && this.chunks[this.first] === undefined) this.first++;
   }
 
   clear(): void {
     for (let n = this.first; n < this.chunks.length; n++) {
       const chunk = this.chunks[n];
       if (chunk) chunk.cleared = true;
-      this.chunks[n] = undefined;
     }
     this.shards = Array.from({ length: SHARDS }, () => new Map());
+    this.chunks = [];
+    this.first = 0;
     this.count = 0;
+    this.generation++;
     this.newTail();
-    this.first = this.chunks.length - 1;
   }
 
   /** Visits every entry in insertion order, live (see the class), without the generator's cost:
    * what a start at 100k records walks (Records.project). */
   forEach(visit: (value: V, key: string, index: number) => void): void {
+    let generation = this.generation;
     for (let n = this.first; n < this.chunks.length; n++) {
       const chunk = this.chunks[n];
-      if (!chunk) continue;
-      const { keys, values } = chunk;
-      for (let i = 0; i < keys.length && !chunk.cleared; i++) {
-        const key = keys[i];
-        if (key !== GONE) visit(values[i] as V, key, (n << this.bits) | i);
+      if (chunk) {
+        const { keys, values } = chunk;
+        for (let i = 0; i < keys.length && !chunk.cleared; i++) {
+          const key = keys[i];
+          if (key !== GONE) visit(values[i] as V, key, (n << this.bits) | i);
+        }
+      }
+      if (this.generation !== generation) {
+        generation = this.generation;
+        n = this.first - 1;
       }
     }
   }
 
   /** Every entry in insertion order with its indexOf, live (see the class). */
   *indexed(): Generator<[key: string, value: V, index: number]> {
+    let generation = this.generation;
     for (let n = this.first; n < this.chunks.length; n++) {
       const chunk = this.chunks[n];
-      if (!chunk) continue;
-      for (let i = 0; i < chunk.keys.length && !chunk.cleared; i++) {
-        const key = chunk.keys[i];
-        if (key !== GONE) yield [key, chunk.values[i] as V, (n << this.bits) | i];
+      if (chunk) {
+        for (let i = 0; i < chunk.keys.length && !chunk.cleared; i++) {
+          const key = chunk.keys[i];
+          if (key !== GONE) yield [key, chunk.values[i] as V, (n << this.bits) | i];
+        }
+      }
+      if (this.generation !== generation) {
+        generation = this.generation;
+        n = this.first - 1;
       }
     }
   }
