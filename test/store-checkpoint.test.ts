@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { crc32 } from 'node:zlib';
 import { readCheckpoint, readUnparsed, writeCheckpoint } from '../src/store/checkpoint.js';
 import type { Records } from '../src/store/records.js';
+import { Summary } from '../src/store/summary.js';
+import { Unparsed } from '../src/store/unparsed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'payjs-checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -145,6 +147,46 @@ describe('the document written in slices', () => {
     counting = false;
     expect(turns).toBeGreaterThanOrEqual(fields.orders.length);
     expect(readFileSync(again)).toEqual(readFileSync(file));
+  });
+
+  it('copies the summary values of records not parsed yet as bytes: the same document as from parsed records', async () => {
+    const file = join(dir, 'mixed.json');
+    const values = (i: number) => ({ status: i % 4 ? 'paid' : 'unpaid', code: `c"\\${i}`, scenario: i % 5 ? null : ['pay=fail', `n${i}`], n: i % 3 ? i * 1.5 : undefined, body: `订单 ${i}` });
+    const many = new Map<string, unknown>(Array.from({ length: 9_000 }, (_, i) => [`o${i}`, values(i)]));
+    const fields = { orders: ['status', 'code', 'scenario', 'n', 'missing'] };
+    await writeCheckpoint(file, 5, [['orders', many]], { summaries: fields });
+    const orders = readUnparsed(file)!.collections.get('orders')!;
+    // Some read, some changed, some gone, some new, some gone and back at the end: runs of
+    // unparsed rows broken everywhere.
+    for (let i = 0; i < 9_000; i += 7) orders.get(`o${i}`);
+    for (let i = 3; i < 9_000; i += 11) orders.set(`o${i}`, { ...values(i), status: 'refunded' });
+    for (let i = 5; i < 9_000; i += 13) orders.delete(`o${i}`);
+    for (let i = 0; i < 300; i++) orders.set(`new${i}`, values(i + 10_000));
+    orders.delete('o1');
+    orders.set('o1', values(1));
+    const mixed = join(dir, 'mixed-again.json');
+    await writeCheckpoint(mixed, 6, [['orders', orders]], { summaries: fields, sliceBytes: 4096 });
+    const parsed = join(dir, 'mixed-parsed.json');
+    await writeCheckpoint(parsed, 6, [['orders', new Map(orders.entries())]], { summaries: fields });
+    expect(readFileSync(mixed).toString()).toBe(readFileSync(parsed).toString());
+    expect(parsedAll(readUnparsed(mixed))!.collections.get('orders')).toEqual(new Map(orders.entries()));
+  });
+
+  it('finds where each value of a summary column is, strings, escapes and arrays included', async () => {
+    const file = join(dir, 'columns.json');
+    const values = [{ s: 'a,b]"c' }, { s: null, t: ['x]', 'y\\"', []] }, { s: 12.5e-7, t: [] }, {}, { s: '订单 ✓ 𝄞', t: [['n', { k: ',]' }]] }];
+    await writeCheckpoint(file, 1, [['c', new Map(values.map((v, i) => [`k${i}`, v]))]], { summaries: { c: ['s', 't'] } });
+    const bytes = readFileSync(file);
+    const doc = new Unparsed(file, bytes);
+    const lineOf = (field: string) => bytes.indexOf(`\n"${field}":[`) + 1;
+    const summary = new Summary(doc, new Map([['s', lineOf('s')], ['t', lineOf('t')]]), values.length, 'c');
+    for (const field of ['s', 't'] as const) {
+      const el = summary.elements(field)!;
+      expect(Array.from({ length: values.length }, (_, i) => bytes.toString('utf8', el.starts[i], el.ends[i]))).toEqual(values.map((v) => JSON.stringify((v as Record<string, unknown>)[field] ?? null)));
+    }
+    // A column of another length, or not kept, is not used.
+    expect(new Summary(doc, new Map([['s', lineOf('s')]]), values.length + 1, 'c').elements('s')).toBeUndefined();
+    expect(summary.elements('missing')).toBeUndefined();
   });
 
   it('with fsync, writes the same document (the file and its directory synced in the thread pool)', async () => {

@@ -2,8 +2,8 @@ import { closeSync, fsync, openSync, readFileSync, readSync, unlinkSync, writeSy
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { Records } from './records.js';
-import { Summary } from './summary.js';
+import { Records, type RecordSource } from './records.js';
+import { Summary, type ColumnBytes } from './summary.js';
 import { lineKey, Unparsed } from './unparsed.js';
 import { YoungGenerationCap } from './young-generation.js';
 
@@ -94,7 +94,9 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
       size = 0;
       await nextTurn();
     };
-    const summaries: [name: string, fields: readonly string[], columns: unknown[][]][] = [];
+    /** Per summarised collection, per field: the values of the new column, and for each row the
+     * row of the source document's column to copy the value's bytes from (-1: the value is here). */
+    const summaries: [name: string, fields: readonly string[], columns: unknown[][], copied: number[][], from: (ColumnBytes | undefined)[]][] = [];
     let firstCollection = true;
     for (const [name, given] of collections) {
       const records = asRecords(given);
@@ -102,8 +104,12 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
       firstCollection = false;
       const fields = options.summaries?.[name];
       const columns: unknown[][] | undefined = fields?.map(() => []);
-      if (fields) summaries.push([name, fields, columns!]);
-      /** The summary columns of the document an unparsed record comes from, by field. */
+      const copied: number[][] | undefined = fields?.map(() => []);
+      /** The source whose column bytes `copied` points into (a collection's unparsed records all
+       * come from the document read at open), and those bytes by field. */
+      let copyFrom: { source: RecordSource; elements: (ColumnBytes | undefined)[] } | undefined;
+      /** For a record of any other source, or a field whose column could not be scanned: the
+       * column parsed (see loadColumns). */
       let loaded: { source: unknown; columns: (unknown[] | undefined)[] } | undefined;
       let first = true;
       for (const walked of records.walk()) {
@@ -113,27 +119,42 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
           parts.push(head);
           damaged ||= walked.source.doc.damaged;
           if (fields) {
-            if (loaded?.source !== walked.source) loaded = { source: walked.source, columns: await loadColumns(walked.source.summary, fields) };
-            for (let i = 0; i < fields.length; i++) columns![i].push(Records.fieldOf(walked, fields[i], loaded.columns[i]) ?? null);
+            if (!copyFrom) copyFrom = { source: walked.source, elements: await scanColumns(walked.source.summary, fields) };
+            const elements = copyFrom.source === walked.source ? copyFrom.elements : [];
+            for (let i = 0; i < fields.length; i++) {
+              if (elements[i]) {
+                columns![i].push(null);
+                copied![i].push(walked.row);
+                continue;
+              }
+              if (loaded?.source !== walked.source) loaded = { source: walked.source, columns: await loadColumns(walked.source.summary, fields) };
+              columns![i].push(Records.fieldOf(walked, fields[i], loaded.columns[i]) ?? null);
+              copied![i].push(-1);
+            }
           }
           await add(walked.line);
         } else {
-          if (fields) for (let i = 0; i < fields.length; i++) columns![i].push((walked.value as Record<string, unknown> | null)?.[fields[i]] ?? null);
+          if (fields)
+            for (let i = 0; i < fields.length; i++) {
+              columns![i].push((walked.value as Record<string, unknown> | null)?.[fields[i]] ?? null);
+              copied![i].push(-1);
+            }
           await add(`${head}${JSON.stringify(walked.key)}:${JSON.stringify(walked.value)}`);
         }
       }
+      if (fields) summaries.push([name, fields, columns!, copied!, fields.map((_, i) => copyFrom?.elements[i])]);
       parts.push('\n}');
     }
     parts.push('\n},"summaries":{');
-    for (const [i, [name, fields, columns]] of summaries.entries()) {
+    for (const [i, [name, fields, columns, copied, from]] of summaries.entries()) {
       parts.push(`${i === 0 ? '' : ','}\n${JSON.stringify(name)}:{`);
       for (const [j, field] of fields.entries()) {
         parts.push(`${j === 0 ? '' : ','}\n${JSON.stringify(field)}:[`);
-        // A 100k column stringified at once is a stall of its own (1–7 ms each): runs of
-        // COLUMN_RUN values, each a part, so that add() can let requests in between.
+        // A 100k column written at once is a stall of its own (1–7 ms each): runs of COLUMN_RUN
+        // values, so that add() can let requests in between.
         const column = columns[j];
         for (let at = 0; at < column.length; at += COLUMN_RUN) {
-          await add(`${at === 0 ? '' : ','}${JSON.stringify(column.slice(at, at + COLUMN_RUN)).slice(1, -1)}`);
+          for (const part of columnRun(column, copied[j], from[j], at, Math.min(at + COLUMN_RUN, column.length))) await add(part);
         }
         parts.push(']');
       }
@@ -169,6 +190,56 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
 
 /** How many values of a summary column are stringified at once (see writeCheckpoint). */
 const COLUMN_RUN = 4096;
+
+/**
+ * The values `from` to `to` of a new summary column, as parts of its text (a comma before each
+ * but the column's first): a value kept here is stringified, a value copied from the source
+ * column is its bytes there, a run of consecutive source rows as one slice of them.
+ */
+function columnRun(column: unknown[], copied: number[], elements: ColumnBytes | undefined, from: number, to: number): (string | Buffer)[] {
+  const out: (string | Buffer)[] = [];
+  let texts: string[] = [];
+  /** The source rows `spanFrom` to `spanTo` (inclusive) not written yet; -1: none. */
+  let spanFrom = -1;
+  let spanTo = -1;
+  const endSpan = () => {
+    if (spanFrom < 0) return;
+    out.push(elements!.bytes.subarray(elements!.starts[spanFrom], elements!.ends[spanTo]));
+    spanFrom = -1;
+  };
+  for (let k = from; k < to; k++) {
+    const comma = k === 0 ? '' : ',';
+    const row = copied[k];
+    if (row >= 0 && elements) {
+      if (spanFrom >= 0 && row === spanTo + 1) {
+        spanTo = row; // the slice takes the comma between the two values with them
+        continue;
+      }
+      endSpan();
+      if (texts.length > 0) out.push(texts.join(''));
+      texts = [];
+      if (comma) out.push(comma);
+      spanFrom = spanTo = row;
+    } else {
+      endSpan();
+      texts.push(comma, JSON.stringify(column[k]));
+    }
+  }
+  endSpan();
+  if (texts.length > 0) out.push(texts.join(''));
+  return out;
+}
+
+/** The summary columns of a source document scanned for where each value is (Summary.elements),
+ * one per turn of the event loop: undefined for a field whose column cannot be used so. */
+async function scanColumns(summary: Summary | undefined, fields: readonly string[]): Promise<(ColumnBytes | undefined)[]> {
+  const elements: (ColumnBytes | undefined)[] = [];
+  for (const field of fields) {
+    elements.push(summary?.elements(field));
+    await nextTurn();
+  }
+  return elements;
+}
 
 /**
  * The summary columns of a source document, one parsed per turn of the event loop: at 100k
