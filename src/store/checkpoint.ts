@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Records, type RecordSource } from './records.js';
 import { Summary, type ColumnBytes } from './summary.js';
-import { lineKey, Unparsed } from './unparsed.js';
+import { COLON, COMMA, lineKey, NEWLINE, QUOTE, Unparsed } from './unparsed.js';
 import { YoungGenerationCap } from './young-generation.js';
 
 /** One collection as the checkpoint walks it: its name and its live records. */
@@ -94,9 +94,10 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
       size = 0;
       await nextTurn();
     };
-    /** Per summarised collection, per field: the values of the new column, and for each row the
-     * row of the source document's column to copy the value's bytes from (-1: the value is here). */
-    const summaries: [name: string, fields: readonly string[], columns: unknown[][], copied: number[][], from: (ColumnBytes | undefined)[]][] = [];
+    /** Per summarised collection: by field, the values of the new column; by row, the row of the
+     * source document whose column values are copied as bytes (-1: the values are in `columns`),
+     * and those bytes by field (a field without them has its values in `columns` for every row). */
+    const summaries: [name: string, fields: readonly string[], columns: unknown[][], copied: number[], from: readonly (ColumnBytes | undefined)[]][] = [];
     let firstCollection = true;
     for (const [name, given] of collections) {
       const records = asRecords(given);
@@ -104,12 +105,12 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
       firstCollection = false;
       const fields = options.summaries?.[name];
       const columns: unknown[][] | undefined = fields?.map(() => []);
-      const copied: number[][] | undefined = fields?.map(() => []);
+      const copied: number[] = [];
       /** The source whose column bytes `copied` points into (a collection's unparsed records all
        * come from the document read at open), and those bytes by field. */
       let copyFrom: { source: RecordSource; elements: (ColumnBytes | undefined)[] } | undefined;
       /** For a record of any other source, or a field whose column could not be scanned: the
-       * column parsed (see loadColumns). */
+       * columns parsed (only those fields). */
       let loaded: { source: unknown; columns: (unknown[] | undefined)[] } | undefined;
       let first = true;
       for (const walked of records.walk()) {
@@ -119,30 +120,29 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
           parts.push(head);
           damaged ||= walked.source.doc.damaged;
           if (fields) {
-            if (!copyFrom) copyFrom = { source: walked.source, elements: await scanColumns(walked.source.summary, fields) };
+            const summary = walked.source.summary;
+            if (!copyFrom) copyFrom = { source: walked.source, elements: await onePerTurn(fields, (f) => summary?.elements(f)) };
             const elements = copyFrom.source === walked.source ? copyFrom.elements : [];
+            copied.push(elements.length > 0 ? walked.row : -1);
             for (let i = 0; i < fields.length; i++) {
               if (elements[i]) {
-                columns![i].push(null);
-                copied![i].push(walked.row);
+                columns![i].push(null); // written from the source's bytes
                 continue;
               }
-              if (loaded?.source !== walked.source) loaded = { source: walked.source, columns: await loadColumns(walked.source.summary, fields) };
+              if (loaded?.source !== walked.source) loaded = { source: walked.source, columns: await onePerTurn(fields, (f, j) => (elements[j] ? undefined : summary?.columns([f])?.[0])) };
               columns![i].push(Records.fieldOf(walked, fields[i], loaded.columns[i]) ?? null);
-              copied![i].push(-1);
             }
           }
           await add(walked.line);
         } else {
-          if (fields)
-            for (let i = 0; i < fields.length; i++) {
-              columns![i].push((walked.value as Record<string, unknown> | null)?.[fields[i]] ?? null);
-              copied![i].push(-1);
-            }
+          if (fields) {
+            copied.push(-1);
+            for (let i = 0; i < fields.length; i++) columns![i].push((walked.value as Record<string, unknown> | null)?.[fields[i]] ?? null);
+          }
           await add(`${head}${JSON.stringify(walked.key)}:${JSON.stringify(walked.value)}`);
         }
       }
-      if (fields) summaries.push([name, fields, columns!, copied!, fields.map((_, i) => copyFrom?.elements[i])]);
+      if (fields) summaries.push([name, fields, columns!, copied, copyFrom?.elements ?? []]);
       parts.push('\n}');
     }
     parts.push('\n},"summaries":{');
@@ -154,7 +154,7 @@ export async function writeCheckpoint(file: string, seq: number, collections: re
         // values, so that add() can let requests in between.
         const column = columns[j];
         for (let at = 0; at < column.length; at += COLUMN_RUN) {
-          for (const part of columnRun(column, copied[j], from[j], at, Math.min(at + COLUMN_RUN, column.length))) await add(part);
+          for (const part of columnRun(column, copied, from[j], at, Math.min(at + COLUMN_RUN, column.length))) await add(part);
         }
         parts.push(']');
       }
@@ -230,29 +230,19 @@ function columnRun(column: unknown[], copied: number[], elements: ColumnBytes | 
   return out;
 }
 
-/** The summary columns of a source document scanned for where each value is (Summary.elements),
- * one per turn of the event loop: undefined for a field whose column cannot be used so. */
-async function scanColumns(summary: Summary | undefined, fields: readonly string[]): Promise<(ColumnBytes | undefined)[]> {
-  const elements: (ColumnBytes | undefined)[] = [];
-  for (const field of fields) {
-    elements.push(summary?.elements(field));
-    await nextTurn();
-  }
-  return elements;
-}
-
 /**
- * The summary columns of a source document, one parsed per turn of the event loop: at 100k
- * orders each is a JSON.parse of 1–7 ms, and parsing them all at once made the longest stall of
- * a compaction. A field without a usable column is undefined (its records are then parsed).
+ * `read` of each field, one field per turn of the event loop: reading a summary column of 100k
+ * orders — a scan for where its values are (Summary.elements) or, where that cannot be used, a
+ * JSON.parse (Summary.columns) — is 1–7 ms, and reading them all at once made the longest stall
+ * of a compaction.
  */
-async function loadColumns(summary: Summary | undefined, fields: readonly string[]): Promise<(unknown[] | undefined)[]> {
-  const columns: (unknown[] | undefined)[] = [];
-  for (const field of fields) {
-    columns.push(summary?.columns([field])?.[0]);
+async function onePerTurn<T>(fields: readonly string[], read: (field: string, i: number) => T): Promise<T[]> {
+  const out: T[] = [];
+  for (const [i, field] of fields.entries()) {
+    out.push(read(field, i));
     await nextTurn();
   }
-  return columns;
+  return out;
 }
 
 /** Makes a rename in the directory reach the disk (in the thread pool). */
@@ -267,10 +257,6 @@ async function fsyncDir(dir: string): Promise<void> {
 
 /** The first line of a document in the layout writeCheckpoint writes. */
 const HEADER = /^\{"version":1,"seq":(\d+),"collections":\{$/;
-const COMMA = 0x2c;
-const NEWLINE = 0x0a;
-const QUOTE = 0x22;
-const COLON = 0x3a;
 
 /** A file's lines, read 1 MiB at a time: the whole file is never in memory at once. */
 class Lines {

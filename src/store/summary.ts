@@ -1,4 +1,4 @@
-import { lineKey, type Unparsed } from './unparsed.js';
+import { BACKSLASH, COMMA, lineKey, QUOTE, type Unparsed } from './unparsed.js';
 
 /** A summary column's values as bytes of the document: value i is `bytes[starts[i], ends[i])`. */
 export interface ColumnBytes {
@@ -7,9 +7,6 @@ export interface ColumnBytes {
   ends: Int32Array;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;

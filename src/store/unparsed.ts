@@ -1,10 +1,11 @@
 import { shownName } from './refusal.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const NEWLINE = 0x0a;
-const COMMA = 0x2c;
-const COLON = 0x3a;
+/** The bytes of the document's JSON its readers look for. */
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const NEWLINE = 0x0a;
+export const COMMA = 0x2c;
+export const COLON = 0x3a;
 
 /**
  * The key of a record line `"key":value` in `buf[start, stop)` and where its value starts, or
