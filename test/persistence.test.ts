@@ -208,6 +208,21 @@ describe('persistence in a lowdb file', () => {
   });
 
   it.each([
+    // Node 20's message for these names no position: the place comes from the text itself.
+    ['{"version":1,"seq":3,"collections":{"orders":x}}\n', 1, 46, 45],
+    ['{"version":1,"seq":3,\n"collections":{"orders":{"a":[1,2,]}}}', 2, 35, 56],
+    // V8 names the position.
+    ['{"version":1,"seq":3,"collections":{}}}', 1, 39, 38],
+    // The input ends too soon: its end.
+    ['{"version":1,"seq":3,"collections":{"orders":{"2026', 1, 52, 51],
+  ])('a damaged document (%j) is refused naming the line %i, column %i, offset %i of the damage', async (garbage, line, column, offset) => {
+    const db = join(tempDir(), 'db.json');
+    writeFileSync(db, garbage);
+    await expect(start(db)).rejects.toThrow(`at line ${line}, column ${column} (offset ${offset}); nothing was changed`);
+    expect(readFileSync(db, 'utf8')).toBe(garbage);
+  });
+
+  it.each([
     ['null', 'it is JSON, but not a sandbox document'],
     ['{"posts":[{"id":1,"title":"mine"}]}', 'it is JSON, but not a sandbox document'],
     ['{"name": "my-app", "version": "1.0.0"', 'not JSON'],

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { TextFileSync } from 'lowdb/node';
 import { readCheckpoint, readUnparsed, writeCheckpoint } from './checkpoint.js';
@@ -114,12 +115,22 @@ const isDoc = (doc: unknown): doc is Doc => {
     && typeof d.collections === 'object' && d.collections !== null && !Array.isArray(d.collections);
 };
 
-/** Where a JSON.parse error points, as line, column and offset (V8 names a position, or none at
- * the end of the input). */
+/** Where a JSON.parse error points, as line, column and offset. V8 names the position in most of
+ * its messages; where it does not (Node 20's "Unexpected token 'x', "…" is not valid JSON"), the
+ * first error jsonc-parser's scanner finds in the text is the place (loaded only for a damaged
+ * document); the end of the text when neither names one (the input ended too soon). */
 function wherePoints(err: Error, text: string): string {
-  const offset = Number(/at position (\d+)/.exec(err.message)?.[1] ?? text.length);
+  const named = /at position (\d+)/.exec(err.message)?.[1];
+  const offset = named !== undefined ? Number(named) : firstSyntaxError(text) ?? text.length;
   const before = text.slice(0, offset).split('\n');
   return `line ${before.length}, column ${before[before.length - 1].length + 1} (offset ${offset})`;
+}
+
+function firstSyntaxError(text: string): number | undefined {
+  const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
+  const errors: import('jsonc-parser').ParseError[] = [];
+  jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  return errors[0]?.offset;
 }
 
 /**
@@ -148,7 +159,7 @@ function readDoc(file: string, repair: boolean, warn: (m: string) => void): Load
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    const reason = `${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')} at ${wherePoints(err as Error, text)}`;
+    const reason = `${(err as Error).message.replace(/ at position \d+.*$/, '')} at ${wherePoints(err as Error, text)}`;
     if (!ours) throw new DatabaseRefused(`${name} is not a payjs-sandbox database (not JSON: ${reason}); it was left as it is: give another file with --db, e.g. ${DEFAULT_NAME}`);
     if (!repair) throw new DatabaseRefused(`${name} is a damaged payjs-sandbox database: ${reason}; nothing was changed. Start with --repair to keep it aside and start from what is valid (its journal), or use --db OTHER`);
     const aside = keepAside(file, 'damaged');
