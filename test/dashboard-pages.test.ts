@@ -111,6 +111,23 @@ describe('the dashboard pages', () => {
     expect(valid.html).not.toContain('data-testid="diagnosis"');
   });
 
+  it('shows the newest 200 calls of a longer log, each check with its order\'s out_trade_no', async () => {
+    const no = tradeNo();
+    const id = await nativeOrder(sandbox.url, { out_trade_no: no });
+    for (let i = 0; i < 204; i++) await call(sandbox.url, 'check', { payjs_order_id: id });
+    const { html } = await page('/dashboard/calls?lang=en&endpoint=check');
+    const cells = html.match(/data-testid="call-out-trade-no"><a href="[^"]*">[^<]*</g) ?? [];
+    expect(cells).toHaveLength(200);
+    expect(cells.every((cell) => cell.endsWith(`>${no}<`))).toBe(true);
+    expect(html).toContain('the last 200 shown');
+    // The newest first: the first row is the last check.
+    expect(html.indexOf(`data-call="${sandbox.calls().at(-1)!.id}"`)).toBeGreaterThan(0);
+    expect(html).not.toContain(`data-call="${sandbox.calls({ endpoint: 'check' })[3].id}"`);
+    const all = await page('/dashboard/calls?lang=en');
+    expect(all.html.match(/data-testid="call-out-trade-no"/g)).toHaveLength(200);
+    expect(sandbox.calls({ endpoint: 'check' })).toHaveLength(204);
+  });
+
   it('escapes what a merchant sent (out_trade_no, body, attach) on every page', async () => {
     const id = await nativeOrder(sandbox.url, { out_trade_no: XSS_SHORT, body: XSS, attach: XSS, notify_url: receiver.url });
     await sandbox.pay(id);

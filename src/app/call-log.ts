@@ -209,12 +209,22 @@ export class CallLog {
     return recorded;
   }
 
-  /** The calls that match every given field, oldest first: new objects on each call. */
-  list(filter: CallFilter = {}): RecordedCall[] {
+  /** The calls that match every given field, oldest first: new objects on each call. With
+   * `newest`, only the last that many of them (the rest are not parsed from their text). */
+  list(filter: CallFilter = {}, newest?: number): RecordedCall[] {
+    const matching = this.matching(filter);
+    return (newest === undefined || matching.length <= newest ? matching : matching.slice(matching.length - newest)).map((c) => c.expanded());
+  }
+
+  /** How many calls match every given field (none of them parsed from its text). */
+  count(filter: CallFilter = {}): number {
+    return this.matching(filter).length;
+  }
+
+  private matching(filter: CallFilter): Kept[] {
     const calls = this.calls.length > this.limit ? this.calls.slice(-this.limit) : this.calls;
     const keys = Object.entries(filter).filter(([, v]) => v !== undefined) as [keyof CallFilter, string][];
-    const matching = keys.length ? calls.filter((c) => keys.every(([k, v]) => c[k] === v)) : calls;
-    return matching.map((c) => c.expanded());
+    return keys.length ? calls.filter((c) => keys.every(([k, v]) => c[k] === v)) : calls;
   }
 
   onCall(listener: (c: RecordedCall) => void): () => void {

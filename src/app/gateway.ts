@@ -200,6 +200,12 @@ export class Gateway {
     return expired;
   }
 
+  /** An order as stored, at once: not closed if past its expiry, not waited for to be durable
+   * (for what a page shows beside something else, such as a call's out_trade_no). */
+  stored(payjsOrderId: string): Order | undefined {
+    return this.store.get<Order>(ORDERS, payjsOrderId);
+  }
+
   /** The verdict on a request's sign, for the call log. */
   signVerdict(params: Params): ReturnType<Authorizer['verdict']> {
     const id = params.payjs_order_id;

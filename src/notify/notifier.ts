@@ -172,6 +172,11 @@ export class Notifier {
     return job && { ...job, attempts: attemptsOf(this.store, job) };
   }
 
+  /** The notify state of an order, without its attempts (a list's filter asks it per order). */
+  state(payjsOrderId: string): NotifyJob['state'] | undefined {
+    return this.stored(payjsOrderId)?.state;
+  }
+
   /** Every attempt, oldest first, optionally of one order (found by its id, not by a scan). */
   attempts(payjsOrderId?: string): NotifyEvent[] {
     const jobs = payjsOrderId ? [this.stored(payjsOrderId)].filter((j): j is JobRecord => !!j) : this.store.values<JobRecord>(JOBS);

@@ -37,7 +37,7 @@ export function dashboardRoutes(options: AppOptions): Router {
   const orders = async (ctx: Context) => {
     const f = { mchid: text(ctx.query.mchid), status: text(ctx.query.status), channel: text(ctx.query.channel), out_trade_no: text(ctx.query.out_trade_no), notify: text(ctx.query.notify) };
     // out_trade_no is searched as a part, the rest matched exactly, as the control API does.
-    const notifyState = (id: string) => notifier.job(id)?.state ?? 'none';
+    const notifyState = (id: string) => notifier.state(id) ?? 'none';
     const scope = gateway.orders({ mchid: f.mchid, channel: f.channel })
       .filter((o) => !f.out_trade_no || o.out_trade_no.includes(f.out_trade_no))
       .filter((o) => !f.notify || notifyState(o.payjs_order_id) === f.notify);
@@ -56,7 +56,7 @@ export function dashboardRoutes(options: AppOptions): Router {
       statuses: STATUSES,
       channels: CHANNELS,
       notifyStates: NOTIFY_STATES,
-      notifyOf: (id: string) => notifier.job(id)?.state ?? 'none',
+      notifyOf: notifyState,
       testChannels: TEST_ORDER_CHANNELS,
       sinkUrl: `${baseUrl(ctx, options.url)}/sandbox/notify-sink`,
     });
@@ -118,11 +118,11 @@ export function dashboardRoutes(options: AppOptions): Router {
   router.get(['/dashboard/calls', '/dashboard/journal'], async (ctx) => {
     const f = { endpoint: text(ctx.query.endpoint), sign: text(ctx.query.sign) };
     const sign = (VERDICTS as readonly string[]).includes(f.sign) ? (f.sign as RecordedCall['sign']) : undefined;
-    const calls = callLog.list({ endpoint: f.endpoint || undefined, sign }).reverse();
+    const filter = { endpoint: f.endpoint || undefined, sign };
+    const calls = callLog.list(filter, ROWS).reverse();
     // check, refund, … name the order by payjs_order_id only: show the order's own out_trade_no.
-    const outTradeNo = new Map(gateway.orders().map((o) => [o.payjs_order_id, o.out_trade_no]));
-    const outTradeNoOf = (call: RecordedCall) => call.out_trade_no ?? (call.payjs_order_id ? outTradeNo.get(call.payjs_order_id) : undefined);
-    await render(ctx, 'calls', { section: 'calls', title: '', watch: { events: ['call', 'reset'] }, filter: f, calls: calls.slice(0, ROWS), total: calls.length, endpoints: API_ENDPOINTS, verdicts: VERDICTS, outTradeNoOf });
+    const outTradeNoOf = (call: RecordedCall) => call.out_trade_no ?? (call.payjs_order_id ? gateway.stored(call.payjs_order_id)?.out_trade_no : undefined);
+    await render(ctx, 'calls', { section: 'calls', title: '', watch: { events: ['call', 'reset'] }, filter: f, calls, total: callLog.count(filter), endpoints: API_ENDPOINTS, verdicts: VERDICTS, outTradeNoOf });
   });
 
   router.get('/dashboard/conformance', async (ctx) => {
