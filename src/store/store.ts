@@ -126,11 +126,21 @@ function wherePoints(err: Error, text: string): string {
   return `line ${before.length}, column ${before[before.length - 1].length + 1} (offset ${offset})`;
 }
 
+/** The offset of the first syntax error in `text`: the scan stops there, building nothing. */
 function firstSyntaxError(text: string): number | undefined {
   const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
-  const errors: import('jsonc-parser').ParseError[] = [];
-  jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  return errors[0]?.offset;
+  const found = { offset: undefined as number | undefined };
+  try {
+    jsonc.visit(text, {
+      onError: (_error, offset) => {
+        found.offset = offset;
+        throw found;
+      },
+    }, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  } catch (err) {
+    if (err !== found) throw err;
+  }
+  return found.offset;
 }
 
 /**
