@@ -237,16 +237,15 @@ export class CallLog {
    * `answerText`: `recorded.answer` as JSON text, when the caller has it already. */
   add(recorded: RecordedCall, answerText?: string): RecordedCall {
     recorded.id = this.nextId++;
-    const c = recorded;
     this.put({
-      id: c.id,
-      at: c.at,
-      status: c.status,
-      centiMs: Math.round(c.ms * 100),
-      shared: [c.method, c.path, c.endpoint, c.transport, c.via, c.host, c.mchid, c.sign, c.error].map((v) => this.interned.get(v)),
-      payjs_order_id: c.payjs_order_id,
-      out_trade_no: c.out_trade_no,
-      detail: detailText(c, answerText),
+      id: recorded.id,
+      at: recorded.at,
+      status: recorded.status,
+      centiMs: Math.round(recorded.ms * 100),
+      shared: SHARED.map((f) => this.interned.get(recorded[f])),
+      payjs_order_id: recorded.payjs_order_id,
+      out_trade_no: recorded.out_trade_no,
+      detail: detailText(recorded, answerText),
     });
     if (this.listeners.size > 0) for (const listener of [...this.listeners]) listener(recorded);
     return recorded;
